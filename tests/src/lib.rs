@@ -1,0 +1,2 @@
+//! Workspace-level integration tests live in `tests/tests/`.
+#![forbid(unsafe_code)]
