@@ -1,0 +1,6 @@
+//! The one integration-test binary of `seccomp-fixer` (ripgrep style): each
+//! subcommand has a module here, sharing the helpers in `util`.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
