@@ -1,2 +1,38 @@
-//! core
+//! `seccomp-core`: decides which seccomp fields to set in one Kubernetes object.
+//!
+//! The core is pure: JSON values in, an RFC 6902 JSON Patch and a list of
+//! [`Record`]s out. It never does I/O and never panics on any input; an object
+//! it cannot interpret becomes a record, not an error. Both front ends (the
+//! admission webhook and the `seccomp-fix` CLI) call [`plan`].
+//!
+//! ```
+//! use seccomp_core::{plan, Policy};
+//! let pod = serde_json::json!({
+//!     "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+//!     "spec": {"containers": [{"name": "app", "image": "nginx"}]}
+//! });
+//! let plan = plan(&pod, &Policy::default());
+//! let fixed = plan.apply(&pod).unwrap();
+//! assert_eq!(fixed["spec"]["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+//! assert!(seccomp_core::plan(&fixed, &Policy::default()).is_noop());
+//! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod annotations;
+mod error;
+mod locate;
+mod plan;
+mod pod;
+mod policy;
+mod profile;
+mod record;
+mod value;
+
+pub use annotations::{CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
+pub use error::CoreError;
+pub use locate::{locate, ObjectSite, PodSite};
+pub use plan::{plan, Plan};
+pub use policy::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
+pub use profile::Profile;
+pub use record::{Code, Record, Severity, MAX_MESSAGE_CHARS};

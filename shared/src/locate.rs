@@ -1,0 +1,245 @@
+//! Where the pods of an object live (§2).
+
+use jsonptr::PointerBuf;
+use serde_json::Value;
+
+use crate::policy::Policy;
+use crate::value::{at, child, pointer};
+
+/// One Kubernetes object inside the input (the input itself, or a `List` item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectSite {
+    /// Pointer to the object within the input (`""` for the input itself).
+    pub object: PointerBuf,
+    /// The object's `apiVersion` (inherited from a typed `*List` when missing).
+    pub api_version: String,
+    /// The object's `kind` (inferred from a typed `*List` when missing).
+    pub kind: String,
+    /// Where its pod lives, if the kind carries one.
+    pub pod: Option<PodSite>,
+}
+
+/// The pod of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSite {
+    /// Pointer to the pod spec (may not exist in a partial manifest).
+    pub spec: PointerBuf,
+    /// Pointer to the pod's metadata (the template's `metadata`, or the Pod's own).
+    pub metadata: PointerBuf,
+}
+
+impl PodSite {
+    /// Pointer to the pod's annotations.
+    pub fn annotations(&self) -> PointerBuf {
+        child(&self.metadata, &["annotations"])
+    }
+}
+
+/// Every object of `input`, recursing into `List` and `*List` items, each with
+/// the location of its pod if its kind has one.
+pub fn locate(input: &Value, policy: &Policy) -> Vec<ObjectSite> {
+    let mut out = Vec::new();
+    walk(input, PointerBuf::new(), None, policy, &mut out);
+    out
+}
+
+/// Lists nest rarely; this bound keeps hostile input from exhausting the stack.
+const MAX_LIST_DEPTH: usize = 16;
+
+fn walk(
+    input: &Value,
+    here: PointerBuf,
+    inherited: Option<(&str, &str)>,
+    policy: &Policy,
+    out: &mut Vec<ObjectSite>,
+) {
+    let Some(object) = at(input, &here) else {
+        return;
+    };
+    let own = |key: &str| object.get(key).and_then(Value::as_str);
+    let (api_version, kind) = match (own("apiVersion"), own("kind"), inherited) {
+        (Some(a), Some(k), _) => (a, k),
+        (a, None, Some((list_api, item_kind))) => (a.unwrap_or(list_api), item_kind),
+        (a, Some(k), Some((list_api, _))) => (a.unwrap_or(list_api), k),
+        (a, k, None) => (a.unwrap_or(""), k.unwrap_or("")),
+    };
+    let items = object.get("items").and_then(Value::as_array);
+    if let (true, Some(items)) = (kind.ends_with("List"), items) {
+        if here.count() / 2 >= MAX_LIST_DEPTH {
+            return;
+        }
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+        for index in 0..items.len() {
+            let item = child(&here, &["items", &index.to_string()]);
+            let inherit = item_kind.map(|k| (api_version, k));
+            walk(input, item, inherit, policy, out);
+        }
+        return;
+    }
+    let pod = pod_location(api_version, kind, policy).map(|(spec, metadata)| PodSite {
+        spec: concat(&here, &spec),
+        metadata: concat(&here, &metadata),
+    });
+    out.push(ObjectSite {
+        object: here,
+        api_version: api_version.to_owned(),
+        kind: kind.to_owned(),
+        pod,
+    });
+}
+
+fn concat(base: &PointerBuf, rest: &PointerBuf) -> PointerBuf {
+    let mut out = base.clone();
+    out.append(rest);
+    out
+}
+
+/// (pod spec, pod metadata) pointers relative to the object, for its kind.
+fn pod_location(
+    api_version: &str,
+    kind: &str,
+    policy: &Policy,
+) -> Option<(PointerBuf, PointerBuf)> {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    let builtin: Option<&[&str]> = match (group, kind) {
+        ("", "Pod") => Some(&[]),
+        ("", "PodTemplate") => Some(&["template"]),
+        ("", "ReplicationController")
+        | ("apps" | "extensions", "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet")
+        | ("batch", "Job") => Some(&["spec", "template"]),
+        ("batch", "CronJob") => Some(&["spec", "jobTemplate", "spec", "template"]),
+        _ => None,
+    };
+    if let Some(base) = builtin {
+        let mut spec = base.to_vec();
+        spec.push("spec");
+        let mut meta = base.to_vec();
+        meta.push("metadata");
+        return Some((pointer(&spec), pointer(&meta)));
+    }
+    let custom = policy
+        .custom_kinds
+        .iter()
+        .find(|c| c.kind == kind && (c.api_version == api_version || c.api_version == group))?;
+    let spec = PointerBuf::parse(custom.pod_spec_pointer.clone()).ok()?;
+    let mut meta = spec.parent().map(|p| p.to_buf()).unwrap_or_default();
+    meta.push_back("metadata");
+    Some((spec, meta))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::policy::CustomKind;
+    use serde_json::json;
+
+    fn sites(v: Value, policy: &Policy) -> Vec<(String, String, Option<String>)> {
+        locate(&v, policy)
+            .into_iter()
+            .map(|s| {
+                (
+                    s.object.to_string(),
+                    s.kind,
+                    s.pod.map(|p| p.spec.to_string()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn builtin_kinds_and_old_api_versions() {
+        let p = Policy::default();
+        let cases = [
+            ("v1", "Pod", Some("/spec")),
+            ("v1", "PodTemplate", Some("/template/spec")),
+            ("v1", "ReplicationController", Some("/spec/template/spec")),
+            ("apps/v1", "Deployment", Some("/spec/template/spec")),
+            ("apps/v1beta1", "Deployment", Some("/spec/template/spec")),
+            ("apps/v1beta2", "DaemonSet", Some("/spec/template/spec")),
+            (
+                "extensions/v1beta1",
+                "Deployment",
+                Some("/spec/template/spec"),
+            ),
+            (
+                "extensions/v1beta1",
+                "ReplicaSet",
+                Some("/spec/template/spec"),
+            ),
+            ("apps/v1", "StatefulSet", Some("/spec/template/spec")),
+            ("batch/v1", "Job", Some("/spec/template/spec")),
+            (
+                "batch/v1",
+                "CronJob",
+                Some("/spec/jobTemplate/spec/template/spec"),
+            ),
+            (
+                "batch/v1beta1",
+                "CronJob",
+                Some("/spec/jobTemplate/spec/template/spec"),
+            ),
+            ("v1", "ConfigMap", None),
+            ("apps/v1", "Pod", None),
+            ("example.com/v1", "Deployment", None),
+        ];
+        for (api, kind, spec) in cases {
+            let got = sites(json!({"apiVersion": api, "kind": kind}), &p);
+            assert_eq!(got[0].2.as_deref(), spec, "{api} {kind}");
+        }
+    }
+
+    #[test]
+    fn lists_recurse_and_typed_lists_lend_their_kind() {
+        let p = Policy::default();
+        let v = json!({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "Pod"},
+            {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "batch/v1", "kind": "Job"}]},
+            {"apiVersion": "apps/v1", "kind": "DeploymentList", "items": [{"metadata": {}}]},
+        ]});
+        let got = sites(v, &p);
+        assert_eq!(
+            got[0],
+            (
+                "/items/0".into(),
+                "Pod".into(),
+                Some("/items/0/spec".into())
+            )
+        );
+        assert_eq!(
+            got[1].2.as_deref(),
+            Some("/items/1/items/0/spec/template/spec")
+        );
+        assert_eq!(got[2].1, "Deployment");
+        assert_eq!(
+            got[2].2.as_deref(),
+            Some("/items/2/items/0/spec/template/spec")
+        );
+    }
+
+    #[test]
+    fn custom_kinds_by_version_or_group() {
+        let mut p = Policy::default();
+        p.custom_kinds.push(CustomKind {
+            api_version: "argoproj.io".into(),
+            kind: "Rollout".into(),
+            pod_spec_pointer: "/spec/template/spec".into(),
+        });
+        let v = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout"});
+        let site = locate(&v, &p).remove(0).pod.unwrap();
+        assert_eq!(site.spec.as_str(), "/spec/template/spec");
+        assert_eq!(
+            site.annotations().as_str(),
+            "/spec/template/metadata/annotations"
+        );
+    }
+
+    #[test]
+    fn deeply_nested_lists_stop_without_overflow() {
+        let mut v = json!({"apiVersion": "v1", "kind": "Pod"});
+        for _ in 0..200 {
+            v = json!({"kind": "List", "items": [v]});
+        }
+        assert!(locate(&v, &Policy::default()).is_empty());
+    }
+}

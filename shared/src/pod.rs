@@ -1,0 +1,423 @@
+//! The per-pod decision (§4): what to set, what to remove, what to report.
+
+use json_patch::{AddOperation, PatchOperation, RemoveOperation, ReplaceOperation};
+use jsonptr::PointerBuf;
+use serde_json::{json, Map, Value};
+
+use crate::annotations::{legacy, Legacy, Level};
+use crate::locate::PodSite;
+use crate::policy::{Policy, UnconfinedMode};
+use crate::profile::{FieldState, Profile};
+use crate::record::{Code, Record};
+use crate::value::{at, child, type_name};
+
+/// Patch operations and records collected while planning.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub ops: Vec<PatchOperation>,
+    pub records: Vec<Record>,
+}
+
+impl Collected {
+    fn record(&mut self, code: Code, pointer: &PointerBuf, message: impl AsRef<str>) {
+        self.records
+            .push(Record::new(code, pointer.to_string(), message));
+    }
+}
+
+/// The container lists a pod spec may hold, in the order they are planned.
+const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+
+/// A pod spec or a container: where its `securityContext` is and what it holds.
+struct Slot {
+    /// The pod spec or the container.
+    at: PointerBuf,
+    /// Whether `securityContext` is a mapping (false: missing or null).
+    has_context: bool,
+    field: FieldState,
+}
+
+struct Container {
+    level: Slot,
+    name: Option<String>,
+    privileged: bool,
+}
+
+/// The parts of a pod the decision reads, checked for shape first.
+struct Shape<'a> {
+    pod: Slot,
+    containers: Vec<Container>,
+    annotations: Option<&'a Map<String, Value>>,
+}
+
+/// The field of a level once the plan is applied.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Field(Profile),
+    Absent,
+    /// A present but invalid field: left alone, annotations beside it too.
+    Invalid,
+}
+
+/// Plans one pod; `object` points at the object that holds it.
+pub(crate) fn plan_pod(
+    root: &Value,
+    object: &PointerBuf,
+    site: &PodSite,
+    policy: &Policy,
+    out: &mut Collected,
+) {
+    let spec = match at(root, &site.spec) {
+        None | Some(Value::Null) => {
+            out.record(
+                Code::NoPodSpec,
+                &site.spec,
+                "no pod spec here: nothing to default",
+            );
+            return;
+        }
+        Some(spec) => spec,
+    };
+    if let Some(pointer) = windows_marker(spec, &site.spec) {
+        out.record(
+            Code::SkippedWindows,
+            &pointer,
+            "Windows pod: seccomp fields are not allowed",
+        );
+        return;
+    }
+    if let Some(pointer) = opt_out_marker(root, object, site, policy) {
+        out.record(
+            Code::SkippedOptOut,
+            &pointer,
+            "opted out by annotation: left unchanged",
+        );
+        return;
+    }
+    let shape = match read_shape(root, site) {
+        Ok(shape) => shape,
+        Err((pointer, message)) => {
+            out.record(
+                Code::MalformedObject,
+                &pointer,
+                format!("{message}: pod left unchanged"),
+            );
+            return;
+        }
+    };
+    let legacy = shape.annotations.map(legacy).unwrap_or_default();
+    let default = policy.profile_or_runtime_default();
+
+    let pod_annotation = legacy.iter().find(|l| l.level == Level::Pod);
+    let pod_outcome = decide(&shape.pod, pod_annotation, None, policy, &default, out);
+    let mut outcomes = Vec::with_capacity(shape.containers.len());
+    for container in &shape.containers {
+        if container.privileged {
+            let name = container.name.as_deref().unwrap_or("?");
+            let msg = format!("container {name:?} is privileged: seccomp does not apply to it");
+            out.record(Code::PrivilegedContainer, &container.level.at, msg);
+        }
+        let annotation = container.name.as_deref().and_then(|name| {
+            legacy
+                .iter()
+                .find(|l| matches!(&l.level, Level::Container(n) if n == name))
+        });
+        let name = Some(container.name.as_deref().unwrap_or("?"));
+        outcomes.push(decide(
+            &container.level,
+            annotation,
+            name,
+            policy,
+            &default,
+            out,
+        ));
+    }
+    settle_annotations(&shape, &legacy, &pod_outcome, &outcomes, site, policy, out);
+}
+
+fn windows_marker(spec: &Value, spec_at: &PointerBuf) -> Option<PointerBuf> {
+    let os = spec.pointer("/os/name").and_then(Value::as_str);
+    if os.is_some_and(|os| os.eq_ignore_ascii_case("windows")) {
+        return Some(child(spec_at, &["os", "name"]));
+    }
+    let selector = spec
+        .get("nodeSelector")
+        .and_then(|s| s.get("kubernetes.io/os"));
+    if selector
+        .and_then(Value::as_str)
+        .is_some_and(|os| os.eq_ignore_ascii_case("windows"))
+    {
+        return Some(child(spec_at, &["nodeSelector", "kubernetes.io/os"]));
+    }
+    None
+}
+
+fn opt_out_marker(
+    root: &Value,
+    object: &PointerBuf,
+    site: &PodSite,
+    policy: &Policy,
+) -> Option<PointerBuf> {
+    let object_annotations = child(object, &["metadata", "annotations"]);
+    [object_annotations, site.annotations()]
+        .into_iter()
+        .find_map(|annotations| {
+            let value = at(root, &annotations)?.get(&policy.skip_annotation)?;
+            (value.as_str() == Some("true") || value.as_bool() == Some(true))
+                .then(|| child(&annotations, &[&policy.skip_annotation]))
+        })
+}
+
+type Malformed = (PointerBuf, String);
+
+fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a>, Malformed> {
+    let spec = at(root, &site.spec).unwrap_or(&Value::Null);
+    if !spec.is_object() {
+        return Err((
+            site.spec.clone(),
+            format!("pod spec is {}", type_name(spec)),
+        ));
+    }
+    let pod = read_level(spec, &site.spec)?;
+    let mut containers = Vec::new();
+    for list in CONTAINER_LISTS {
+        let list_at = child(&site.spec, &[list]);
+        let items = match spec.get(list) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Array(items)) => items,
+            Some(other) => return Err((list_at, format!("{list} is {}", type_name(other)))),
+        };
+        for (index, item) in items.iter().enumerate() {
+            let item_at = child(&list_at, &[&index.to_string()]);
+            if !item.is_object() {
+                return Err((item_at, format!("{list} item is {}", type_name(item))));
+            }
+            let level = read_level(item, &item_at)?;
+            let name = item.get("name").and_then(Value::as_str).map(str::to_owned);
+            let privileged =
+                item.pointer("/securityContext/privileged") == Some(&Value::Bool(true));
+            containers.push(Container {
+                level,
+                name,
+                privileged,
+            });
+        }
+    }
+    let annotations = match at(root, &site.metadata) {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(meta)) => match meta.get("annotations") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(map)) => Some(map),
+            Some(other) => {
+                let msg = format!("annotations is {}", type_name(other));
+                return Err((site.annotations(), msg));
+            }
+        },
+        Some(other) => {
+            return Err((
+                site.metadata.clone(),
+                format!("metadata is {}", type_name(other)),
+            ))
+        }
+    };
+    Ok(Shape {
+        pod,
+        containers,
+        annotations,
+    })
+}
+
+fn read_level(level: &Value, level_at: &PointerBuf) -> Result<Slot, Malformed> {
+    let (has_context, field) = match level.get("securityContext") {
+        None | Some(Value::Null) => (false, FieldState::Absent),
+        Some(context @ Value::Object(_)) => {
+            (true, Profile::read_field(context.get("seccompProfile")))
+        }
+        Some(other) => {
+            let at = child(level_at, &["securityContext"]);
+            return Err((at, format!("securityContext is {}", type_name(other))));
+        }
+    };
+    Ok(Slot {
+        at: level_at.clone(),
+        has_context,
+        field,
+    })
+}
+
+/// Decides the field of one level (rules 3–6) and emits the set/replace op.
+/// `container` is the container's name, `None` for the pod level.
+fn decide(
+    level: &Slot,
+    annotation: Option<&Legacy>,
+    container: Option<&str>,
+    policy: &Policy,
+    default: &Profile,
+    out: &mut Collected,
+) -> Outcome {
+    let field_at = child(&level.at, &["securityContext", "seccompProfile"]);
+    let is_pod = container.is_none();
+    let who = container.map_or_else(|| "pod".to_owned(), |name| format!("container {name:?}"));
+    match &level.field {
+        FieldState::Valid(Profile::Unconfined) if policy.unconfined == UnconfinedMode::Harden => {
+            out.ops.push(PatchOperation::Replace(ReplaceOperation {
+                path: field_at.clone(),
+                value: default.to_value(),
+            }));
+            out.record(
+                Code::ProfileHardened,
+                &field_at,
+                format!("{who}: Unconfined replaced by {default}"),
+            );
+            Outcome::Field(default.clone())
+        }
+        FieldState::Valid(profile) => {
+            if *profile == Profile::Unconfined {
+                let msg =
+                    format!("{who} explicitly chose Unconfined: kept, fails the restricted policy");
+                out.record(Code::UnconfinedExplicit, &field_at, msg);
+            }
+            Outcome::Field(profile.clone())
+        }
+        FieldState::Invalid(reason) => {
+            out.record(
+                Code::InvalidProfileField,
+                &field_at,
+                format!("{who}: {reason}; left as is"),
+            );
+            Outcome::Invalid
+        }
+        FieldState::Absent => {
+            let from_annotation = annotation.filter(|_| policy.migrate_annotations);
+            if let Some(legacy) = from_annotation {
+                let Some(mut profile) = legacy.value.as_deref().and_then(Profile::from_annotation)
+                else {
+                    return Outcome::Absent;
+                };
+                let mut note = "";
+                if profile == Profile::Unconfined && policy.unconfined == UnconfinedMode::Harden {
+                    profile = default.clone();
+                    note = " (hardened from unconfined)";
+                }
+                set_field(level, &profile, out);
+                let code = if is_pod {
+                    Code::PodProfileMigrated
+                } else {
+                    Code::ContainerProfileMigrated
+                };
+                out.record(
+                    code,
+                    &field_at,
+                    format!("{who}: set {profile} from legacy annotation{note}"),
+                );
+                if profile == Profile::Unconfined {
+                    let msg = format!(
+                        "{who}: legacy annotation chose Unconfined: kept, fails restricted"
+                    );
+                    out.record(Code::UnconfinedExplicit, &field_at, msg);
+                }
+                Outcome::Field(profile)
+            } else if is_pod {
+                set_field(level, default, out);
+                out.record(
+                    Code::PodProfileDefaulted,
+                    &field_at,
+                    format!("pod: set {default}"),
+                );
+                Outcome::Field(default.clone())
+            } else {
+                Outcome::Absent
+            }
+        }
+    }
+}
+
+fn set_field(level: &Slot, profile: &Profile, out: &mut Collected) {
+    let op = if level.has_context {
+        AddOperation {
+            path: child(&level.at, &["securityContext", "seccompProfile"]),
+            value: profile.to_value(),
+        }
+    } else {
+        AddOperation {
+            path: child(&level.at, &["securityContext"]),
+            value: json!({ "seccompProfile": profile.to_value() }),
+        }
+    };
+    out.ops.push(PatchOperation::Add(op));
+}
+
+/// Rule 7: removes migrated, matching, contradicting and orphan annotations;
+/// reports the ones left in place.
+fn settle_annotations(
+    shape: &Shape<'_>,
+    legacy: &[Legacy],
+    pod_outcome: &Outcome,
+    container_outcomes: &[Outcome],
+    site: &PodSite,
+    policy: &Policy,
+    out: &mut Collected,
+) {
+    let annotations_at = site.annotations();
+    let mut removed = Vec::new();
+    for annotation in legacy {
+        let key_at = child(&annotations_at, &[&annotation.key]);
+        let value = annotation.value.as_deref().unwrap_or("");
+        let outcome = match &annotation.level {
+            Level::Pod => Some(pod_outcome),
+            Level::Container(name) => shape
+                .containers
+                .iter()
+                .position(|c| c.name.as_deref() == Some(name.as_str()))
+                .and_then(|i| container_outcomes.get(i)),
+        };
+        let key = &annotation.key;
+        match outcome {
+            None => {
+                out.record(
+                    Code::AnnotationRemoved,
+                    &key_at,
+                    format!("removed {key}: no such container"),
+                );
+                removed.push(key_at);
+            }
+            Some(Outcome::Field(profile)) if profile.matches_annotation(value) => {
+                if !policy.keep_annotations {
+                    out.record(
+                        Code::AnnotationRemoved,
+                        &key_at,
+                        format!("removed {key}: now in the field"),
+                    );
+                    removed.push(key_at);
+                }
+            }
+            Some(Outcome::Field(profile)) => {
+                let msg = format!("removed {key}={value}: contradicts field {profile}, field wins");
+                out.record(Code::AnnotationContradictsField, &key_at, msg);
+                removed.push(key_at);
+            }
+            Some(Outcome::Absent)
+                if Profile::from_annotation(value).is_none() || annotation.value.is_none() =>
+            {
+                let msg = format!("{key}={value} is not a valid profile: fix it by hand");
+                out.record(Code::AnnotationNotMigratable, &key_at, msg);
+            }
+            Some(Outcome::Absent) => {
+                let msg = format!("{key} left in place: migrateAnnotations is off");
+                out.record(Code::AnnotationIgnored, &key_at, msg);
+            }
+            Some(Outcome::Invalid) => {}
+        }
+    }
+    let total = shape.annotations.map_or(0, Map::len);
+    if !removed.is_empty() && removed.len() == total {
+        out.ops.push(PatchOperation::Remove(RemoveOperation {
+            path: annotations_at,
+        }));
+    } else {
+        for path in removed {
+            out.ops
+                .push(PatchOperation::Remove(RemoveOperation { path }));
+        }
+    }
+}
