@@ -409,15 +409,16 @@ fn settle_annotations(
             Some(Outcome::Invalid) => {}
         }
     }
-    let total = shape.annotations.map_or(0, Map::len);
-    if !removed.is_empty() && removed.len() == total {
+    let emptied = !removed.is_empty() && removed.len() == shape.annotations.map_or(0, Map::len);
+    for path in removed {
+        out.ops
+            .push(PatchOperation::Remove(RemoveOperation { path }));
+    }
+    // An emptied map goes too: the API server drops it anyway (omitempty), and
+    // the fixer removes the `annotations:` line it would leave behind.
+    if emptied {
         out.ops.push(PatchOperation::Remove(RemoveOperation {
             path: annotations_at,
         }));
-    } else {
-        for path in removed {
-            out.ops
-                .push(PatchOperation::Remove(RemoveOperation { path }));
-        }
     }
 }
