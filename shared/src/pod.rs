@@ -54,6 +54,8 @@ struct Shape<'a> {
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
     Field(Profile),
+    /// Set from the level's legacy annotation (possibly hardened).
+    Migrated(Profile),
     Absent,
     /// A present but invalid field: left alone, annotations beside it too.
     Invalid,
@@ -316,7 +318,7 @@ fn decide(
                     );
                     out.record(Code::UnconfinedExplicit, &field_at, msg);
                 }
-                Outcome::Field(profile)
+                Outcome::Migrated(profile)
             } else if is_pod {
                 set_field(level, default, out);
                 out.record(
@@ -380,6 +382,13 @@ fn settle_annotations(
                     format!("removed {key}: no such container"),
                 );
                 removed.push(key_at);
+            }
+            Some(Outcome::Migrated(profile)) => {
+                if !(policy.keep_annotations && profile.matches_annotation(value)) {
+                    let msg = format!("removed {key}: migrated to the field");
+                    out.record(Code::AnnotationRemoved, &key_at, msg);
+                    removed.push(key_at);
+                }
             }
             Some(Outcome::Field(profile)) if profile.matches_annotation(value) => {
                 if !policy.keep_annotations {

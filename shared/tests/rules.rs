@@ -1,0 +1,569 @@
+//! Table tests: one case per rule of SPEC §4 and per row of §3, each checking
+//! the fixed object (patch applied with the json-patch crate) and the codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use seccomp_core::{plan, Code, Policy, UnconfinedMode};
+use serde_json::{json, Value};
+
+struct Case {
+    name: &'static str,
+    input: Value,
+    policy: Policy,
+    /// The whole expected object after the fix.
+    want: Value,
+    /// Codes that must be among the records.
+    codes: &'static [Code],
+}
+
+fn pod(annotations: Value, spec: Value) -> Value {
+    let mut meta = json!({"name": "p"});
+    if !annotations.is_null() {
+        meta["annotations"] = annotations;
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec})
+}
+
+fn app() -> Value {
+    json!([{"name": "app", "image": "nginx"}])
+}
+
+const POD_KEY: &str = "seccomp.security.alpha.kubernetes.io/pod";
+
+fn run(cases: Vec<Case>) {
+    for case in cases {
+        let plan = plan(&case.input, &case.policy);
+        let fixed = plan.apply(&case.input).expect(case.name);
+        assert_eq!(
+            fixed, case.want,
+            "{}: fixed object\npatch: {:?}",
+            case.name, plan.patch
+        );
+        let codes: Vec<Code> = plan.records.iter().map(|r| r.code).collect();
+        for code in case.codes {
+            assert!(
+                codes.contains(code),
+                "{}: missing {code} in {codes:?}",
+                case.name
+            );
+        }
+        let again = seccomp_core::plan(&fixed, &case.policy);
+        assert!(
+            again.is_noop(),
+            "{}: not idempotent: {:?}",
+            case.name,
+            again.patch
+        );
+    }
+}
+
+fn rd() -> Value {
+    json!({"type": "RuntimeDefault"})
+}
+
+#[test]
+fn section_3_annotation_rows() {
+    let rows: &[(&str, Option<Value>)] = &[
+        ("runtime/default", Some(rd())),
+        ("docker/default", Some(rd())),
+        ("unconfined", Some(json!({"type": "Unconfined"}))),
+        (
+            "localhost/profiles/audit.json",
+            Some(json!({"type": "Localhost", "localhostProfile": "profiles/audit.json"})),
+        ),
+        ("localhost/", None),
+        ("localhost//etc/seccomp/x.json", None),
+        ("localhost/../x.json", None),
+        ("localhost/a/../../x.json", None),
+        ("something-else", None),
+    ];
+    let mut cases = Vec::new();
+    for (value, field) in rows {
+        let input = pod(json!({ POD_KEY: value }), json!({"containers": app()}));
+        let (want, codes): (Value, &'static [Code]) = match field {
+            Some(field) => (
+                pod(
+                    json!({}),
+                    json!({"containers": app(), "securityContext": {"seccompProfile": field}}),
+                )
+                .as_object()
+                .map(|o| {
+                    let mut o = o.clone();
+                    o["metadata"] = json!({"name": "p"});
+                    Value::Object(o)
+                })
+                .unwrap(),
+                &[Code::PodProfileMigrated, Code::AnnotationRemoved],
+            ),
+            // Not migratable: annotation left, pod level left for a human.
+            None => (input.clone(), &[Code::AnnotationNotMigratable]),
+        };
+        cases.push(Case {
+            name: value,
+            input,
+            policy: Policy::default(),
+            want,
+            codes,
+        });
+    }
+    run(cases);
+}
+
+#[test]
+fn section_4_rules() {
+    let harden = Policy {
+        unconfined: UnconfinedMode::Harden,
+        ..Policy::default()
+    };
+    let keep_annotations = Policy {
+        keep_annotations: true,
+        ..Policy::default()
+    };
+    let c_key = "container.seccomp.security.alpha.kubernetes.io/app";
+    run(vec![
+        Case {
+            name: "rule 1: windows via os.name",
+            input: pod(
+                json!(null),
+                json!({"os": {"name": "windows"}, "containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"os": {"name": "windows"}, "containers": app()}),
+            ),
+            codes: &[Code::SkippedWindows],
+        },
+        Case {
+            name: "rule 1: windows via nodeSelector, annotations untouched",
+            input: pod(
+                json!({POD_KEY: "runtime/default"}),
+                json!({"nodeSelector": {"kubernetes.io/os": "windows"}, "containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!({POD_KEY: "runtime/default"}),
+                json!({"nodeSelector": {"kubernetes.io/os": "windows"}, "containers": app()}),
+            ),
+            codes: &[Code::SkippedWindows],
+        },
+        Case {
+            name: "rule 2: opt-out on the object",
+            input: pod(
+                json!({"seccomp-defaulter.io/skip": "true"}),
+                json!({"containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!({"seccomp-defaulter.io/skip": "true"}),
+                json!({"containers": app()}),
+            ),
+            codes: &[Code::SkippedOptOut],
+        },
+        Case {
+            name: "rule 2: opt-out on the pod template",
+            input: json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                "spec": {"template": {"metadata": {"annotations": {"seccomp-defaulter.io/skip": "true"}},
+                "spec": {"containers": app()}}}}),
+            policy: Policy::default(),
+            want: json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                "spec": {"template": {"metadata": {"annotations": {"seccomp-defaulter.io/skip": "true"}},
+                "spec": {"containers": app()}}}}),
+            codes: &[Code::SkippedOptOut],
+        },
+        Case {
+            name: "rule 3: default when absent",
+            input: pod(json!(null), json!({"containers": app()})),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": rd()}}),
+            ),
+            codes: &[Code::PodProfileDefaulted],
+        },
+        Case {
+            name: "rule 3: null securityContext",
+            input: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": null}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": rd()}}),
+            ),
+            codes: &[Code::PodProfileDefaulted],
+        },
+        Case {
+            name: "rule 3: null seccompProfile beside other settings",
+            input: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"runAsNonRoot": true, "seccompProfile": null}}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"runAsNonRoot": true, "seccompProfile": rd()}}),
+            ),
+            codes: &[Code::PodProfileDefaulted],
+        },
+        Case {
+            name: "rule 3: unconfined annotation hardened",
+            input: pod(json!({POD_KEY: "unconfined"}), json!({"containers": app()})),
+            policy: harden.clone(),
+            want: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": rd()}}),
+            ),
+            codes: &[Code::PodProfileMigrated, Code::AnnotationRemoved],
+        },
+        Case {
+            name: "rule 4: present field never overwritten",
+            input: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "x.json"}}}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "x.json"}}}),
+            ),
+            codes: &[],
+        },
+        Case {
+            name: "rule 4: explicit Unconfined kept and reported",
+            input: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": {"type": "Unconfined"}}}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": {"type": "Unconfined"}}}),
+            ),
+            codes: &[Code::UnconfinedExplicit],
+        },
+        Case {
+            name: "rule 4: explicit Unconfined hardened",
+            input: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": {"type": "Unconfined"}}}),
+            ),
+            policy: harden.clone(),
+            want: pod(
+                json!(null),
+                json!({"containers": app(), "securityContext": {"seccompProfile": rd()}}),
+            ),
+            codes: &[Code::ProfileHardened],
+        },
+        Case {
+            name: "rule 5: container annotation migrated to the container, pod defaulted",
+            input: pod(
+                json!({c_key: "localhost/c.json"}),
+                json!({"containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"securityContext": {"seccompProfile": rd()},
+                "containers": [{"name": "app", "image": "nginx", "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "c.json"}}}]}),
+            ),
+            codes: &[
+                Code::ContainerProfileMigrated,
+                Code::PodProfileDefaulted,
+                Code::AnnotationRemoved,
+            ],
+        },
+        Case {
+            name: "rule 5: initContainers and ephemeralContainers",
+            input: pod(
+                json!({"container.seccomp.security.alpha.kubernetes.io/init": "runtime/default",
+                       "container.seccomp.security.alpha.kubernetes.io/debug": "unconfined"}),
+                json!({"initContainers": [{"name": "init"}], "ephemeralContainers": [{"name": "debug", "securityContext": {}}], "containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({
+                "initContainers": [{"name": "init", "securityContext": {"seccompProfile": rd()}}],
+                "ephemeralContainers": [{"name": "debug", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}],
+                "containers": app(), "securityContext": {"seccompProfile": rd()}}),
+            ),
+            codes: &[Code::ContainerProfileMigrated, Code::UnconfinedExplicit],
+        },
+        Case {
+            name: "rule 5: container without annotation inherits (no field)",
+            input: pod(
+                json!(null),
+                json!({"containers": [{"name": "a", "securityContext": {"runAsUser": 1}}]}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"containers": [{"name": "a", "securityContext": {"runAsUser": 1}}], "securityContext": {"seccompProfile": rd()}}),
+            ),
+            codes: &[Code::PodProfileDefaulted],
+        },
+        Case {
+            name: "rule 6: container field present, contradicting annotation removed",
+            input: pod(
+                json!({c_key: "unconfined", "team": "a"}),
+                json!({"containers": [{"name": "app", "securityContext": {"seccompProfile": rd()}}]}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!({"team": "a"}),
+                json!({"securityContext": {"seccompProfile": rd()},
+                "containers": [{"name": "app", "securityContext": {"seccompProfile": rd()}}]}),
+            ),
+            codes: &[Code::AnnotationContradictsField],
+        },
+        Case {
+            name: "rule 6: container Unconfined hardened",
+            input: pod(
+                json!(null),
+                json!({"containers": [{"name": "app", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}]}),
+            ),
+            policy: harden,
+            want: pod(
+                json!(null),
+                json!({"securityContext": {"seccompProfile": rd()},
+                "containers": [{"name": "app", "securityContext": {"seccompProfile": rd()}}]}),
+            ),
+            codes: &[Code::ProfileHardened, Code::PodProfileDefaulted],
+        },
+        Case {
+            name: "rule 7: matching annotation removed beside a present field",
+            input: pod(
+                json!({POD_KEY: "docker/default"}),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            codes: &[Code::AnnotationRemoved],
+        },
+        Case {
+            name: "rule 7: keepAnnotations keeps consistent ones",
+            input: pod(
+                json!({POD_KEY: "runtime/default"}),
+                json!({"containers": app()}),
+            ),
+            policy: keep_annotations.clone(),
+            want: pod(
+                json!({POD_KEY: "runtime/default"}),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            codes: &[Code::PodProfileMigrated],
+        },
+        Case {
+            name: "rule 7: keepAnnotations still removes contradictions and orphans",
+            input: pod(
+                json!({POD_KEY: "unconfined", "container.seccomp.security.alpha.kubernetes.io/gone": "runtime/default"}),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            policy: keep_annotations,
+            want: pod(
+                json!(null),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            codes: &[Code::AnnotationContradictsField, Code::AnnotationRemoved],
+        },
+        Case {
+            name: "rule 7: orphan container annotation removed, other annotations kept",
+            input: pod(
+                json!({"container.seccomp.security.alpha.kubernetes.io/gone": "runtime/default", "a": "b"}),
+                json!({"containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!({"a": "b"}),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            codes: &[Code::AnnotationRemoved, Code::PodProfileDefaulted],
+        },
+        Case {
+            name: "rule 7: pod annotation contradicting the field: field wins",
+            input: pod(
+                json!({POD_KEY: "localhost/a.json"}),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            codes: &[Code::AnnotationContradictsField],
+        },
+        Case {
+            name:
+                "rule 7: migrateAnnotations off: annotation never a source; contradiction removed",
+            input: pod(
+                json!({POD_KEY: "localhost/a.json", c_key: "runtime/default"}),
+                json!({"containers": app()}),
+            ),
+            policy: Policy {
+                migrate_annotations: false,
+                ..Policy::default()
+            },
+            want: pod(
+                json!({c_key: "runtime/default"}),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": app()}),
+            ),
+            codes: &[
+                Code::PodProfileDefaulted,
+                Code::AnnotationContradictsField,
+                Code::AnnotationIgnored,
+            ],
+        },
+        Case {
+            name: "rule 8: privileged container still defaulted, warned",
+            input: pod(
+                json!(null),
+                json!({"containers": [{"name": "p", "securityContext": {"privileged": true}}]}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!(null),
+                json!({"securityContext": {"seccompProfile": rd()}, "containers": [{"name": "p", "securityContext": {"privileged": true}}]}),
+            ),
+            codes: &[Code::PrivilegedContainer, Code::PodProfileDefaulted],
+        },
+        Case {
+            name: "rule 9: invalid present field left alone, annotation beside it too",
+            input: pod(
+                json!({POD_KEY: "runtime/default"}),
+                json!({"securityContext": {"seccompProfile": {"type": "Localhost"}}, "containers": app()}),
+            ),
+            policy: Policy::default(),
+            want: pod(
+                json!({POD_KEY: "runtime/default"}),
+                json!({"securityContext": {"seccompProfile": {"type": "Localhost"}}, "containers": app()}),
+            ),
+            codes: &[Code::InvalidProfileField],
+        },
+    ]);
+}
+
+#[test]
+fn workloads_and_lists() {
+    let template = json!({"metadata": {"annotations": {POD_KEY: "docker/default"}}, "spec": {"containers": app()}});
+    let fixed_template = json!({"metadata": {}, "spec": {"containers": app(), "securityContext": {"seccompProfile": rd()}}});
+    let cron = |t: &Value| {
+        json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
+        "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": t}}}})
+    };
+    let old = |t: &Value| {
+        json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "d"},
+        "spec": {"template": t}})
+    };
+    run(vec![
+        Case {
+            name: "CronJob",
+            input: cron(&template),
+            policy: Policy::default(),
+            want: cron(&fixed_template),
+            codes: &[Code::PodProfileMigrated],
+        },
+        Case {
+            name: "extensions/v1beta1 Deployment with legacy annotation",
+            input: old(&template),
+            policy: Policy::default(),
+            want: old(&fixed_template),
+            codes: &[Code::PodProfileMigrated, Code::AnnotationRemoved],
+        },
+        Case {
+            name: "List with a Pod, a ConfigMap and a nested List",
+            input: json!({"apiVersion": "v1", "kind": "List", "items": [
+                pod(json!(null), json!({"containers": app()})),
+                {"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}},
+                {"apiVersion": "v1", "kind": "List", "items": [old(&template)]}]}),
+            policy: Policy::default(),
+            want: json!({"apiVersion": "v1", "kind": "List", "items": [
+                pod(json!(null), json!({"containers": app(), "securityContext": {"seccompProfile": rd()}})),
+                {"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}},
+                {"apiVersion": "v1", "kind": "List", "items": [old(&fixed_template)]}]}),
+            codes: &[
+                Code::NotApplicable,
+                Code::PodProfileDefaulted,
+                Code::PodProfileMigrated,
+            ],
+        },
+    ]);
+}
+
+#[test]
+fn configured_default_profile_is_used() {
+    let policy =
+        Policy::from_yaml("defaultProfile: {type: Localhost, localhostProfile: p/d.json}").unwrap();
+    run(vec![Case {
+        name: "Localhost default",
+        input: pod(json!(null), json!({"containers": app()})),
+        policy,
+        want: pod(
+            json!(null),
+            json!({"containers": app(), "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "p/d.json"}}}),
+        ),
+        codes: &[Code::PodProfileDefaulted],
+    }]);
+}
+
+#[test]
+fn malformed_objects_are_findings_not_crashes() {
+    for spec in [
+        json!({"containers": 5}),
+        json!({"containers": ["x"]}),
+        json!({"containers": [{"name": "a", "securityContext": "yes"}]}),
+        json!({"securityContext": [1]}),
+        json!({"initContainers": {"a": 1}}),
+        json!(7),
+    ] {
+        let input = pod(json!(null), spec.clone());
+        let plan = plan(&input, &Policy::default());
+        assert!(plan.is_noop(), "{spec}: {:?}", plan.patch);
+        assert!(
+            plan.records.iter().any(|r| r.code == Code::MalformedObject),
+            "{spec}"
+        );
+    }
+    let bad_annotations =
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"annotations": "x"}, "spec": {}});
+    assert!(plan(&bad_annotations, &Policy::default())
+        .records
+        .iter()
+        .any(|r| r.code == Code::MalformedObject));
+    for odd in [
+        json!(null),
+        json!(3),
+        json!("Pod"),
+        json!([1, 2]),
+        json!({"kind": 5}),
+    ] {
+        let plan = plan(&odd, &Policy::default());
+        assert!(plan.is_noop());
+    }
+}
+
+#[test]
+fn records_point_at_the_field_they_concern() {
+    let input = pod(
+        json!({"container.seccomp.security.alpha.kubernetes.io/app": "runtime/default"}),
+        json!({"containers": app()}),
+    );
+    let plan = plan(&input, &Policy::default());
+    let pointers: Vec<&str> = plan.records.iter().map(|r| r.pointer.as_str()).collect();
+    assert!(
+        pointers.contains(&"/spec/securityContext/seccompProfile"),
+        "{pointers:?}"
+    );
+    assert!(
+        pointers.contains(&"/spec/containers/0/securityContext/seccompProfile"),
+        "{pointers:?}"
+    );
+    assert!(
+        pointers
+            .contains(&"/metadata/annotations/container.seccomp.security.alpha.kubernetes.io~1app"),
+        "{pointers:?}"
+    );
+}
