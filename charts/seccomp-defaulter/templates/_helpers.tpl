@@ -1,0 +1,66 @@
+{{/* Chart name, shortened to fit DNS label limits. */}}
+{{- define "seccomp-defaulter.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full resource name: <release>-<chart> unless the release already names the chart. */}}
+{{- define "seccomp-defaulter.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "seccomp-defaulter.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "seccomp-defaulter.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "seccomp-defaulter.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "seccomp-defaulter.labels" -}}
+helm.sh/chart: {{ include "seccomp-defaulter.chart" . }}
+{{ include "seccomp-defaulter.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: admission-webhook
+{{- end }}
+
+{{- define "seccomp-defaulter.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "seccomp-defaulter.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* Secret holding the serving certificate (generated or cert-manager's). */}}
+{{- define "seccomp-defaulter.tlsSecretName" -}}
+{{- default (printf "%s-tls" (include "seccomp-defaulter.fullname" .)) .Values.tls.secretName }}
+{{- end }}
+
+{{/* DNS name the API server uses: <service>.<namespace>.svc */}}
+{{- define "seccomp-defaulter.serviceHost" -}}
+{{- printf "%s.%s.svc" (include "seccomp-defaulter.fullname" .) .Release.Namespace }}
+{{- end }}
+
+{{- define "seccomp-defaulter.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* host:port for the server flags; IPv6 hosts are given bracketed ("[::]"). */}}
+{{- define "seccomp-defaulter.addr" -}}
+{{- printf "%s:%d" .host (int .port) }}
+{{- end }}
