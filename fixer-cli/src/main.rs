@@ -5,10 +5,13 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod edit;
 mod fix;
 mod input;
 mod krm;
 mod patch_cmd;
+mod report;
+mod yaml;
 
 use std::process::ExitCode;
 

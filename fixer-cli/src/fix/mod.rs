@@ -1,11 +1,247 @@
-//! `seccomp-fix fix` (not implemented yet).
+//! `seccomp-fix fix PATH...`: rewrites manifests in place with minimal diffs.
+//!
+//! Files are processed in parallel (rayon) and reported in a fixed order.
+//! Each file is parsed with spans, planned by the core, edited by splicing
+//! the original text, re-parsed and compared with the core's patched object
+//! before anything is written (see docs/fixer.md).
+
+mod bench;
+mod policy_args;
+pub mod process;
+mod verify;
+mod walk;
+mod write;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use seccomp_core::Policy;
+
+pub use policy_args::PolicyArgs;
+use process::{process, Status};
+use walk::{collect, Input};
+
+use crate::report::{self, FileReport, FileStatus, Format, Summary};
 
 /// Arguments of `seccomp-fix fix`.
 #[derive(Debug, clap::Args)]
-pub struct FixArgs {}
+pub struct FixArgs {
+    /// Files and directories to fix; `-` reads standard input and writes standard output.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write nothing; exit 1 if any file would change.
+    #[arg(long)]
+    pub check: bool,
+    /// Print a unified diff of the changes instead of writing.
+    #[arg(long, conflicts_with = "stdout")]
+    pub diff: bool,
+    /// Print the fixed text of every file to standard output instead of writing.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Skip files and directories matching this glob (relative to the walked directory).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Policy file and knobs.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Benchmark baseline: only read and parse every file (same parser), change nothing.
+    #[arg(long, hide = true)]
+    pub bench_parse_only: bool,
+}
+
+/// What to do with a changed file.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    write: bool,
+    diff: bool,
+    stdout: bool,
+}
+
+/// One processed input: its report and what it prints on stdout.
+struct Handled {
+    report: FileReport,
+    stdout: Option<String>,
+}
 
 /// Runs the subcommand.
-pub fn run(_args: FixArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`seccomp-fix fix` is not implemented yet")
+pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
+    let (inputs, walk_errors) = collect(&args.paths, &args.exclude);
+    if args.bench_parse_only {
+        return bench::parse_only(&inputs);
+    }
+    let policy = args.policy.policy()?;
+    let mode = Mode {
+        write: !(args.check || args.diff || args.stdout),
+        diff: args.diff,
+        stdout: args.stdout,
+    };
+    let progress = progress_bar(inputs.len(), args.no_progress);
+    let handled: Vec<Handled> = inputs
+        .par_iter()
+        .map(|input| {
+            let handled = handle(input, &policy, mode);
+            progress.inc(1);
+            handled
+        })
+        .collect();
+    progress.finish_and_clear();
+
+    let stdin_used = inputs.contains(&Input::Stdin);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut files = Vec::with_capacity(handled.len() + walk_errors.len());
+    for item in handled {
+        if let Some(text) = &item.stdout {
+            out.write_all(text.as_bytes())
+                .context("writing to stdout")?;
+        }
+        files.push(item.report);
+    }
+    for err in walk_errors {
+        files.push(error_report(err.path, err.message, None));
+    }
+    out.flush().context("writing to stdout")?;
+    let summary = Summary::of(&files);
+    let dry = !mode.write;
+    let report_on_stdout = !(mode.diff || mode.stdout || stdin_used);
+    let mut report_out: Box<dyn Write> = if report_on_stdout {
+        Box::new(out)
+    } else {
+        Box::new(std::io::stderr().lock())
+    };
+    match args.format {
+        Format::Text => report::text::write(&mut report_out, &files, &summary, dry)?,
+        Format::Json => writeln!(
+            report_out,
+            "{:#}",
+            report::json::render(&files, &summary, dry)
+        )?,
+        Format::Sarif => writeln!(report_out, "{:#}", report::sarif::render(&files))?,
+    }
+    report_out.flush()?;
+    Ok(if summary.errors > 0 {
+        ExitCode::from(2)
+    } else if args.check && summary.files_changed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn progress_bar(len: usize, disabled: bool) -> ProgressBar {
+    if disabled || len < 200 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn error_report(path: String, message: String, line: Option<usize>) -> FileReport {
+    FileReport {
+        path,
+        status: FileStatus::Error,
+        error: Some(message),
+        error_line: line,
+        objects: Vec::new(),
+        object_errors: 0,
+    }
+}
+
+fn read_input(input: &Input) -> Result<Vec<u8>, String> {
+    match input {
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(bytes)
+        }
+        Input::File(path) => std::fs::read(path).map_err(|e| format!("cannot read: {e}")),
+    }
+}
+
+fn handle(input: &Input, policy: &Policy, mode: Mode) -> Handled {
+    let name = input.display();
+    let echo = mode.stdout || *input == Input::Stdin;
+    let text = match read_input(input)
+        .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text: left untouched".to_owned()))
+    {
+        Ok(text) => text,
+        Err(message) => {
+            return Handled {
+                report: error_report(name, message, None),
+                stdout: None,
+            }
+        }
+    };
+    let json_hint = matches!(input, Input::File(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")));
+    let processed = process(&text, policy, json_hint);
+    let mut report = FileReport {
+        path: name.clone(),
+        status: FileStatus::Unchanged,
+        error: None,
+        error_line: None,
+        objects: processed.objects,
+        object_errors: processed.errors,
+    };
+    match processed.status {
+        Status::Unchanged => {}
+        Status::Changed => report.status = FileStatus::Changed,
+        Status::Template => report.status = FileStatus::SkippedTemplate,
+        Status::NotKubernetes => report.status = FileStatus::Ignored,
+        Status::Invalid(err) => {
+            report.status = FileStatus::Error;
+            report.error_line = Some(err.line);
+            report.error = Some(err.to_string());
+        }
+        Status::Internal(message) => {
+            report.status = FileStatus::Error;
+            report.error = Some(format!("internal error, file left untouched: {message}"));
+        }
+    }
+    let mut stdout = None;
+    match processed.new_text {
+        Some(new_text) => {
+            if mode.diff {
+                stdout = Some(unified_diff(&name, &text, &new_text));
+            } else if echo {
+                stdout = Some(new_text);
+            } else if mode.write {
+                if let Input::File(path) = input {
+                    if let Err(err) = write::write_atomic(path, new_text.as_bytes()) {
+                        report.status = FileStatus::Error;
+                        report.error = Some(format!("cannot write, file left untouched: {err}"));
+                        for object in &mut report.objects {
+                            object.keep_only_findings();
+                        }
+                    }
+                }
+            }
+        }
+        None if echo => stdout = Some(text),
+        None => {}
+    }
+    Handled { report, stdout }
+}
+
+/// A unified diff of one file, `a/` and `b/` prefixed like `git diff`.
+fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
 }

@@ -1,0 +1,73 @@
+//! Detecting how a file is written: line ending, indentation step, JSON.
+
+use std::collections::HashMap;
+
+use crate::yaml::render::Layout;
+use crate::yaml::tree::{Document, Kind, Node};
+
+/// The layout of `text` (BOM already stripped) with its parsed documents.
+/// `json_hint` is true for `.json` files.
+pub fn detect(text: &str, docs: &[Document], json_hint: bool) -> Layout {
+    let newline = match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    };
+    let mut steps = HashMap::new();
+    for doc in docs {
+        count_steps(&doc.root, &mut steps);
+    }
+    // The most common step; ties go to the smaller one.
+    let step = steps
+        .into_iter()
+        .max_by_key(|&(step, count)| (count, std::cmp::Reverse(step)))
+        .map_or(2, |(step, _)| step);
+    let first = text.trim_start().as_bytes().first().copied();
+    let json = json_hint || matches!(first, Some(b'{' | b'['));
+    Layout {
+        newline,
+        step,
+        json,
+    }
+}
+
+/// Counts `child column - key column` for block mappings nested in block
+/// mappings (the file's indentation step).
+fn count_steps(node: &Node, steps: &mut HashMap<usize, usize>) {
+    match &node.kind {
+        Kind::Mapping { entries, flow } => {
+            for (key, value) in entries {
+                if !flow
+                    && matches!(value.kind, Kind::Mapping { flow: false, .. })
+                    && value.line > key.line
+                    && value.col > key.col
+                {
+                    *steps.entry(value.col - key.col).or_insert(0) += 1;
+                }
+                count_steps(value, steps);
+            }
+        }
+        Kind::Sequence { items, .. } => items.iter().for_each(|i| count_steps(i, steps)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::yaml::tree::parse;
+
+    fn layout(text: &str) -> Layout {
+        detect(text, &parse(text).unwrap(), false)
+    }
+
+    #[test]
+    fn steps_and_line_endings() {
+        assert_eq!(layout("a:\n    b:\n        c: 1\n").step, 4);
+        assert_eq!(layout("a:\n  b: 1\n").step, 2);
+        assert_eq!(layout("a: 1\n").step, 2);
+        assert_eq!(layout("a:\r\n  b: 1\r\n").newline, "\r\n");
+        assert!(layout("{\"a\": 1}").json);
+        assert!(!layout("a: 1\n").json);
+    }
+}

@@ -1,0 +1,67 @@
+//! Policy flags shared by `fix` and `krm`: a policy file plus overrides for
+//! the common knobs.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use seccomp_core::{DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
+
+use crate::patch_cmd::load_policy;
+
+/// `--config` and the knob flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PolicyArgs {
+    /// Policy file (SPEC §7); flags below override its values.
+    #[arg(long, env = "SECCOMP_FIX_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Default profile where a pod has none: `RuntimeDefault` or `localhost/<path>`.
+    #[arg(long, value_name = "PROFILE")]
+    pub default_profile: Option<String>,
+    /// Keep legacy annotations that agree with the field.
+    #[arg(long)]
+    pub keep_annotations: bool,
+    /// Do not set fields from the legacy annotations.
+    #[arg(long)]
+    pub no_migrate_annotations: bool,
+    /// Replace an explicit `Unconfined` with the default profile.
+    #[arg(long)]
+    pub harden_unconfined: bool,
+    /// Opt-out annotation key (objects with it set to "true" are skipped).
+    #[arg(long, value_name = "KEY")]
+    pub skip_annotation: Option<String>,
+}
+
+impl PolicyArgs {
+    /// The policy: the file (or defaults) with the flags applied, validated.
+    pub fn policy(&self) -> anyhow::Result<Policy> {
+        let mut policy = load_policy(self.config.as_deref())?;
+        if let Some(profile) = &self.default_profile {
+            policy.default_profile = match profile.strip_prefix("localhost/") {
+                Some(path) => DefaultProfile {
+                    kind: DefaultProfileType::Localhost,
+                    localhost_profile: Some(path.to_owned()),
+                },
+                None if profile == "RuntimeDefault" || profile == "runtime/default" => {
+                    DefaultProfile::default()
+                }
+                None => anyhow::bail!(
+                    "--default-profile {profile:?}: expected RuntimeDefault or localhost/<path>"
+                ),
+            };
+        }
+        if self.keep_annotations {
+            policy.keep_annotations = true;
+        }
+        if self.no_migrate_annotations {
+            policy.migrate_annotations = false;
+        }
+        if self.harden_unconfined {
+            policy.unconfined = UnconfinedMode::Harden;
+        }
+        if let Some(key) = &self.skip_annotation {
+            policy.skip_annotation = key.clone();
+        }
+        policy.validate().context("policy flags")?;
+        Ok(policy)
+    }
+}

@@ -1,0 +1,248 @@
+//! Fixing one file's text: parse with spans, plan each Kubernetes object with
+//! the core, splice the edits into the original text, verify, report.
+
+use seccomp_core::{locate, plan, Code, Policy};
+use serde_json::{json, Value};
+
+use super::verify::verify;
+use crate::edit::{self, layout, path::line_of, splice, EditError};
+use crate::report::{Finding, ObjectReport};
+use crate::yaml::tree::{self, Kind, Node, Style, SyntaxError};
+use crate::yaml::value::to_value;
+
+const BOM: char = '\u{feff}';
+
+/// What happened to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Kubernetes objects, nothing to change.
+    Unchanged,
+    /// Edited; the new text is in [`Processed::new_text`].
+    Changed,
+    /// A Go/Helm template (`{{ ... }}`): not YAML we may edit.
+    Template,
+    /// No document with a `kind` (values files, patch fragments): ignored.
+    NotKubernetes,
+    /// Not valid YAML; nothing was changed.
+    Invalid(SyntaxError),
+    /// The edit did not verify (a bug): nothing was changed.
+    Internal(String),
+}
+
+/// The outcome of fixing one text.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// Status of the file.
+    pub status: Status,
+    /// Objects with changes or findings, in document order.
+    pub objects: Vec<ObjectReport>,
+    /// The fixed text when [`Status::Changed`].
+    pub new_text: Option<String>,
+    /// Objects that could not be edited (unsafe YAML, unsupported layout):
+    /// the rest of the file is still fixed, but the run reports an error.
+    pub errors: usize,
+}
+
+impl Processed {
+    fn status(status: Status) -> Self {
+        Processed {
+            status,
+            objects: Vec::new(),
+            new_text: None,
+            errors: 0,
+        }
+    }
+}
+
+/// Fixes `text` under `policy`. `json_hint` marks `.json` files.
+pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
+    let (bom, body) = match text.strip_prefix(BOM) {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let templated = body.contains("{{");
+    let docs = match tree::parse(body) {
+        Ok(docs) => docs,
+        Err(_) if templated => return Processed::status(Status::Template),
+        Err(err) => return Processed::status(Status::Invalid(err)),
+    };
+    if templated && docs.iter().any(|d| looks_templated(&d.root)) {
+        return Processed::status(Status::Template);
+    }
+    let mut out = Processed::status(Status::NotKubernetes);
+    let mut splices = Vec::new();
+    let mut expected: Vec<Option<Value>> = vec![None; docs.len()];
+    let mut layout = None;
+    for (index, doc) in docs.iter().enumerate() {
+        let Some(kind) = doc.root.get("kind").and_then(Node::scalar) else {
+            continue;
+        };
+        out.status = Status::Unchanged;
+        if !is_candidate(&doc.root, kind, policy) {
+            continue;
+        }
+        let mut object = ObjectReport::new(index, doc.root.line, kind, name_of(&doc.root));
+        let value = match to_value(doc) {
+            Ok(value) => value,
+            Err(err) => {
+                object.push(Finding::fixer(
+                    FixerCode::Unreadable,
+                    "",
+                    err.to_string(),
+                    doc.root.line,
+                ));
+                out.errors += 1;
+                out.objects.push(object);
+                continue;
+            }
+        };
+        let planned = plan(&value, policy);
+        for record in planned
+            .records
+            .iter()
+            .filter(|r| r.code != Code::NotApplicable)
+        {
+            object.push(Finding::from_record(
+                record,
+                line_of(&doc.root, &record.pointer),
+            ));
+        }
+        if !planned.is_noop() {
+            let layout = *layout.get_or_insert_with(|| layout::detect(body, &docs, json_hint));
+            let fixed = planned.apply(&value);
+            match (edit::edit(body, &doc.root, &planned.patch, layout), fixed) {
+                (Ok(edits), Ok(fixed)) => {
+                    splices.extend(edits);
+                    expected[index] = Some(fixed);
+                    object.fixed = true;
+                }
+                (Err(err), _) => {
+                    let code = match err {
+                        EditError::Unsafe { .. } => FixerCode::UnsafeYaml,
+                        EditError::Unsupported { .. } => FixerCode::EditUnsupported,
+                    };
+                    object.keep_only_findings();
+                    object.push(Finding::fixer(code, "", err.to_string(), doc.root.line));
+                    out.errors += 1;
+                }
+                (Ok(_), Err(err)) => {
+                    object.keep_only_findings();
+                    object.push(Finding::fixer(
+                        FixerCode::Internal,
+                        "",
+                        err.to_string(),
+                        doc.root.line,
+                    ));
+                    out.errors += 1;
+                }
+            }
+        }
+        if !object.findings.is_empty() {
+            out.objects.push(object);
+        }
+    }
+    if splices.is_empty() {
+        return out;
+    }
+    let verified = splice::apply(body, splices)
+        .map_err(|e| e.to_string())
+        .and_then(|new| verify(&docs, &new, &expected).map(|()| new));
+    match verified {
+        Ok(new) => {
+            out.status = Status::Changed;
+            out.new_text = Some(if bom { format!("{BOM}{new}") } else { new });
+        }
+        Err(message) => {
+            for object in &mut out.objects {
+                object.keep_only_findings();
+            }
+            out.status = Status::Internal(message);
+        }
+    }
+    out
+}
+
+/// Codes of the fixer's own findings (next to the core's codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixerCode {
+    /// Anchors, aliases or merge keys on the path to edit.
+    UnsafeYaml,
+    /// A layout the editor cannot change safely.
+    EditUnsupported,
+    /// The document has no JSON value (complex keys, unknown alias).
+    Unreadable,
+    /// The edit did not verify.
+    Internal,
+}
+
+impl FixerCode {
+    /// Every fixer code, for SARIF rule lists.
+    pub fn all() -> &'static [FixerCode] {
+        &[
+            FixerCode::UnsafeYaml,
+            FixerCode::EditUnsupported,
+            FixerCode::Unreadable,
+            FixerCode::Internal,
+        ]
+    }
+
+    /// The kebab-case identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixerCode::UnsafeYaml => "unsafe-yaml",
+            FixerCode::EditUnsupported => "edit-unsupported",
+            FixerCode::Unreadable => "unreadable-document",
+            FixerCode::Internal => "internal-error",
+        }
+    }
+
+    /// One-line description.
+    pub fn description(self) -> &'static str {
+        match self {
+            FixerCode::UnsafeYaml => {
+                "Anchors, aliases or merge keys on the path to edit: left alone, fix by hand"
+            }
+            FixerCode::EditUnsupported => "A YAML layout the fixer cannot edit safely: left alone",
+            FixerCode::Unreadable => "A document that has no JSON value (complex keys, bad alias)",
+            FixerCode::Internal => "The edit did not verify; the file was not written",
+        }
+    }
+}
+
+/// The object's `metadata.name`, or empty.
+fn name_of(root: &Node) -> String {
+    root.get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::scalar)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Whether the core may have anything to do with this object: a `*List`, or
+/// a kind whose pod the core locates. Saves converting CRDs, ConfigMaps and
+/// dashboards to JSON values.
+fn is_candidate(root: &Node, kind: &str, policy: &Policy) -> bool {
+    if kind.ends_with("List") {
+        return true;
+    }
+    let api_version = root.get("apiVersion").and_then(Node::scalar).unwrap_or("");
+    let stub = json!({"apiVersion": api_version, "kind": kind});
+    locate(&stub, policy).iter().any(|site| site.pod.is_some())
+}
+
+/// A plain scalar starting with `{{` or a mapping key that is a collection
+/// (`{{ x }}` read as flow mappings): the text only parsed as YAML by
+/// accident. `{{` inside a string (alert rule texts, `name-{{x}}`) is data.
+fn looks_templated(node: &Node) -> bool {
+    match &node.kind {
+        Kind::Scalar {
+            value,
+            style: Style::Plain,
+        } => value.starts_with("{{"),
+        Kind::Scalar { .. } | Kind::Alias(_) => false,
+        Kind::Sequence { items, .. } => items.iter().any(looks_templated),
+        Kind::Mapping { entries, .. } => entries
+            .iter()
+            .any(|(k, v)| k.scalar().is_none() || looks_templated(k) || looks_templated(v)),
+    }
+}

@@ -1,0 +1,173 @@
+//! Writing new values in the style of the file they go into: block YAML with
+//! the file's indentation step and line ending, YAML flow, or JSON.
+
+use serde_json::Value;
+
+use super::scalar::{json_quote, render_string};
+
+/// How the file being edited is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// `"\n"` or `"\r\n"`.
+    pub newline: &'static str,
+    /// Indentation step of nested block mappings (2 or 4 usually).
+    pub step: usize,
+    /// The file is JSON: keys and strings are double-quoted.
+    pub json: bool,
+}
+
+/// A scalar (or empty collection) written inline in YAML.
+fn yaml_scalar(value: &Value) -> String {
+    match value {
+        Value::String(text) => render_string(text),
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(_) | Value::Object(_) => flow(value, false),
+    }
+}
+
+fn key_text(key: &str, json: bool) -> String {
+    if json {
+        json_quote(key)
+    } else {
+        render_string(key)
+    }
+}
+
+/// A value on one line: YAML flow style (`{type: RuntimeDefault}`) or JSON.
+pub fn flow(value: &Value, json: bool) -> String {
+    match value {
+        Value::Object(map) => {
+            let parts: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", key_text(k, json), flow(v, json)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(|v| flow(v, json)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        _ if json => value.to_string(),
+        _ => yaml_scalar(value),
+    }
+}
+
+/// `key: value` as block YAML lines at `indent`, each ending with a newline.
+pub fn block_entry(key: &str, value: &Value, indent: usize, layout: &Layout) -> String {
+    let mut out = String::new();
+    push_block_entry(&mut out, key, value, indent, layout);
+    out
+}
+
+fn push_block_entry(out: &mut String, key: &str, value: &Value, indent: usize, layout: &Layout) {
+    out.push_str(&" ".repeat(indent));
+    out.push_str(&render_string(key));
+    out.push(':');
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push_str(layout.newline);
+            push_block_mapping(out, value, indent + layout.step, layout);
+        }
+        _ => {
+            out.push(' ');
+            out.push_str(&yaml_scalar(value));
+            out.push_str(layout.newline);
+        }
+    }
+}
+
+/// The entries of a non-empty object as block lines at `indent`.
+pub fn block_mapping(value: &Value, indent: usize, layout: &Layout) -> String {
+    let mut out = String::new();
+    push_block_mapping(&mut out, value, indent, layout);
+    out
+}
+
+fn push_block_mapping(out: &mut String, value: &Value, indent: usize, layout: &Layout) {
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            push_block_entry(out, k, v, indent, layout);
+        }
+    }
+}
+
+/// `"key": value` as pretty JSON starting at `indent` (the first line is not
+/// indented by this function; nested lines are), without trailing comma.
+pub fn json_entry(key: &str, value: &Value, indent: usize, layout: &Layout) -> String {
+    let mut out = json_quote(key);
+    out.push_str(": ");
+    push_json(&mut out, value, indent, layout);
+    out
+}
+
+fn push_json(out: &mut String, value: &Value, indent: usize, layout: &Layout) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push('{');
+            let inner = indent + layout.step;
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(layout.newline);
+                out.push_str(&" ".repeat(inner));
+                out.push_str(&json_quote(k));
+                out.push_str(": ");
+                push_json(out, v, inner, layout);
+            }
+            out.push_str(layout.newline);
+            out.push_str(&" ".repeat(indent));
+            out.push('}');
+        }
+        _ => out.push_str(&flow(value, true)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use serde_json::json;
+
+    const YAML: Layout = Layout {
+        newline: "\n",
+        step: 2,
+        json: false,
+    };
+
+    #[test]
+    fn block_entries_nest_by_the_step() {
+        let v = json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "a/b.json"}});
+        assert_eq!(
+            block_entry("securityContext", &v, 4, &YAML),
+            "    securityContext:\n      seccompProfile:\n        type: Localhost\n        localhostProfile: a/b.json\n"
+        );
+        let crlf4 = Layout {
+            newline: "\r\n",
+            step: 4,
+            json: false,
+        };
+        assert_eq!(
+            block_entry("a", &json!({"b": true}), 0, &crlf4),
+            "a:\r\n    b: true\r\n"
+        );
+    }
+
+    #[test]
+    fn flow_and_json_renderings() {
+        let v = json!({"type": "RuntimeDefault"});
+        assert_eq!(flow(&v, false), "{type: RuntimeDefault}");
+        assert_eq!(flow(&v, true), "{\"type\": \"RuntimeDefault\"}");
+        let json = Layout {
+            newline: "\n",
+            step: 2,
+            json: true,
+        };
+        assert_eq!(
+            json_entry("sc", &json!({"p": {"t": "R"}}), 4, &json),
+            "\"sc\": {\n      \"p\": {\n        \"t\": \"R\"\n      }\n    }"
+        );
+    }
+}

@@ -1,0 +1,426 @@
+//! A spanned YAML tree built from `saphyr-parser` events.
+//!
+//! Every node knows the byte range of its text in the source, so the editor
+//! can splice the original text instead of re-serialising it. Comments and
+//! blank lines are not in the tree: they live in the text between spans and
+//! are kept because the editor never touches text outside its splices.
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
+
+use super::offsets::CharToByte;
+
+/// How a scalar was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Plain (unquoted).
+    Plain,
+    /// `'single quoted'`.
+    Single,
+    /// `"double quoted"`.
+    Double,
+    /// `|` block.
+    Literal,
+    /// `>` block.
+    Folded,
+}
+
+/// What a node holds.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A scalar with its (unescaped) text.
+    Scalar {
+        /// The scalar's value as written, after unescaping.
+        value: String,
+        /// Quoting style.
+        style: Style,
+    },
+    /// A mapping; `flow` for `{...}`.
+    Mapping {
+        /// Key/value pairs in source order.
+        entries: Vec<(Node, Node)>,
+        /// Written `{ ... }`.
+        flow: bool,
+    },
+    /// A sequence; `flow` for `[...]`.
+    Sequence {
+        /// Items in source order.
+        items: Vec<Node>,
+        /// Written `[ ... ]`.
+        flow: bool,
+    },
+    /// `*alias`, referring to the anchor id.
+    Alias(usize),
+}
+
+/// One node with its position.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Byte offset where the node's text starts (first key / `-` for block
+    /// collections, `{`/`[` for flow ones, the quote for quoted scalars).
+    pub start: usize,
+    /// Byte offset just after the node's content (trailing blank lines of
+    /// block scalars and the comments after a block collection excluded).
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: usize,
+    /// 0-based column of `start`, in characters.
+    pub col: usize,
+    /// Anchor id (`&name`), 0 when none.
+    pub anchor: usize,
+    /// Core-schema tag suffix (`str`, `int`, ...), if the node had one.
+    pub core_tag: Option<String>,
+    /// Contents.
+    pub kind: Kind,
+}
+
+impl Node {
+    /// The scalar text, if this is a scalar.
+    pub fn scalar(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Entries of a mapping.
+    pub fn entries(&self) -> Option<&[(Node, Node)]> {
+        match &self.kind {
+            Kind::Mapping { entries, .. } => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in a mapping (the last one if duplicated).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries()?
+            .iter()
+            .rev()
+            .find(|(k, _)| k.scalar() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// True for an empty plain scalar (`key:` with nothing after it).
+    pub fn is_empty_scalar(&self) -> bool {
+        matches!(&self.kind, Kind::Scalar { value, style: Style::Plain } if value.is_empty())
+            && self.start == self.end
+    }
+
+    /// True for a `{...}` or `[...]` collection.
+    pub fn is_flow(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Mapping { flow: true, .. } | Kind::Sequence { flow: true, .. }
+        )
+    }
+}
+
+/// One YAML document of a stream.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The root node.
+    pub root: Node,
+}
+
+/// A syntax error with its 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{line}:{col}: {message}")]
+pub struct SyntaxError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+enum Frame {
+    Mapping {
+        head: Node,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+    Sequence {
+        head: Node,
+        items: Vec<Node>,
+    },
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    map: CharToByte,
+    stack: Vec<Frame>,
+    docs: Vec<Document>,
+}
+
+/// Parses a YAML stream (no BOM: strip it first) into spanned documents.
+pub fn parse(text: &str) -> Result<Vec<Document>, SyntaxError> {
+    let mut builder = Builder {
+        text,
+        map: CharToByte::new(text),
+        stack: Vec::new(),
+        docs: Vec::new(),
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(event) = parser.next_event() {
+        match event {
+            Ok((event, span)) => builder.event(event, span)?,
+            Err(err) => {
+                let mark = err.marker();
+                return Err(SyntaxError {
+                    line: mark.line(),
+                    col: mark.col() + 1,
+                    message: err.info().to_owned(),
+                });
+            }
+        }
+    }
+    Ok(builder.docs)
+}
+
+/// Byte offset just after the closing quote of a quoted scalar starting at
+/// or after `start` (after any anchor or tag); `None` for other styles.
+fn quoted_end(text: &str, start: usize, style: Style) -> Option<usize> {
+    let quote = match style {
+        Style::Double => b'"',
+        Style::Single => b'\'',
+        _ => return None,
+    };
+    let bytes = text.as_bytes();
+    let open = start + text.get(start..)?.bytes().position(|b| b == quote)?;
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b if b == quote => {
+                if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                } else {
+                    return Some(i + 1);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
+    tag.filter(|t| t.is_yaml_core_schema())
+        .map(|t| t.suffix.clone())
+}
+
+impl Builder<'_> {
+    fn pos(&self, mark: &Marker) -> usize {
+        self.map.byte(mark.index())
+    }
+
+    fn head(
+        &self,
+        span: &Span,
+        anchor: usize,
+        tag: Option<&saphyr_parser::Tag>,
+        kind: Kind,
+    ) -> Node {
+        Node {
+            start: self.pos(&span.start),
+            end: self.pos(&span.end),
+            line: span.start.line(),
+            col: span.start.col(),
+            anchor,
+            core_tag: core_tag(tag),
+            kind,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), SyntaxError> {
+        match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted => Style::Single,
+                    ScalarStyle::DoubleQuoted => Style::Double,
+                    ScalarStyle::Literal => Style::Literal,
+                    ScalarStyle::Folded => Style::Folded,
+                };
+                let mut node = self.head(
+                    &span,
+                    anchor,
+                    tag.as_deref(),
+                    Kind::Scalar {
+                        value: value.into_owned(),
+                        style,
+                    },
+                );
+                if let Some(end) = quoted_end(self.text, node.start, style) {
+                    // The parser's span of a quoted scalar runs on over a trailing comment.
+                    node.end = end;
+                } else if matches!(style, Style::Literal | Style::Folded) {
+                    // The span runs to the next token; stop at the last content character.
+                    let trimmed = self.text[node.start..node.end].trim_end().len();
+                    node.end = node.start + trimmed;
+                }
+                self.finish(node);
+            }
+            Event::Alias(id) => {
+                let node = self.head(&span, 0, None, Kind::Alias(id));
+                self.finish(node);
+            }
+            Event::MappingStart(anchor, tag) => {
+                let flow = !span.is_empty();
+                let head = self.head(
+                    &span,
+                    anchor,
+                    tag.as_deref(),
+                    Kind::Mapping {
+                        entries: Vec::new(),
+                        flow,
+                    },
+                );
+                self.stack.push(Frame::Mapping {
+                    head,
+                    entries: Vec::new(),
+                    key: None,
+                });
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let flow = !span.is_empty();
+                let head = self.head(
+                    &span,
+                    anchor,
+                    tag.as_deref(),
+                    Kind::Sequence {
+                        items: Vec::new(),
+                        flow,
+                    },
+                );
+                self.stack.push(Frame::Sequence {
+                    head,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Err(self.internal(&span, "unbalanced collection end"));
+                };
+                let node = match frame {
+                    Frame::Mapping {
+                        mut head,
+                        entries,
+                        key,
+                    } => {
+                        if key.is_some() {
+                            return Err(self.internal(&span, "mapping key without value"));
+                        }
+                        let flow = head.is_flow();
+                        head.end =
+                            self.collection_end(flow, &span, entries.last().map(|e| &e.1), &head);
+                        head.kind = Kind::Mapping { entries, flow };
+                        head
+                    }
+                    Frame::Sequence { mut head, items } => {
+                        let flow = head.is_flow();
+                        head.end = self.collection_end(flow, &span, items.last(), &head);
+                        head.kind = Kind::Sequence { items, flow };
+                        head
+                    }
+                };
+                self.finish(node);
+            }
+            Event::StreamStart
+            | Event::DocumentStart(_)
+            | Event::StreamEnd
+            | Event::DocumentEnd
+            | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn collection_end(
+        &self,
+        flow: bool,
+        end_span: &Span,
+        last: Option<&Node>,
+        head: &Node,
+    ) -> usize {
+        if flow {
+            self.pos(&end_span.end)
+        } else {
+            last.map_or(head.start, |node| node.end)
+        }
+    }
+
+    fn internal(&self, span: &Span, message: &str) -> SyntaxError {
+        SyntaxError {
+            line: span.start.line(),
+            col: span.start.col() + 1,
+            message: message.to_owned(),
+        }
+    }
+
+    fn finish(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => self.docs.push(Document { root: node }),
+            Some(Frame::Mapping { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+            Some(Frame::Sequence { items, .. }) => items.push(node),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn text_of<'a>(text: &'a str, node: &Node) -> &'a str {
+        &text[node.start..node.end]
+    }
+
+    #[test]
+    fn spans_cover_the_source_text() {
+        let text = "a: 1\nb:\n  c: \"q\" # c\n  d: |\n    x\n\n  e: [1, 2]\nf: {g: h}\n";
+        let docs = parse(text).unwrap();
+        assert_eq!(docs.len(), 1);
+        let root = &docs[0].root;
+        assert_eq!(text_of(text, root.get("a").unwrap()), "1");
+        let b = root.get("b").unwrap();
+        assert_eq!(b.col, 2);
+        assert_eq!(text_of(text, b.get("c").unwrap()), "\"q\"");
+        assert_eq!(text_of(text, b.get("d").unwrap()), "x");
+        assert_eq!(text_of(text, b.get("e").unwrap()), "[1, 2]");
+        assert_eq!(b.end, text.find("]").unwrap() + 1);
+        assert_eq!(text_of(text, root.get("f").unwrap()), "{g: h}");
+        let text = "a: 'x''y' # c\nb: {c: \"d\\\"\" , e: 1}\n";
+        let docs = parse(text).unwrap();
+        assert_eq!(text_of(text, docs[0].root.get("a").unwrap()), "'x''y'");
+        let b = docs[0].root.get("b").unwrap();
+        assert_eq!(text_of(text, b.get("c").unwrap()), "\"d\\\"\"");
+        assert!(root.get("f").unwrap().is_flow());
+    }
+
+    #[test]
+    fn non_ascii_text_gets_byte_offsets() {
+        let text = "é: ü\nk: v\n";
+        let docs = parse(text).unwrap();
+        assert_eq!(text_of(text, docs[0].root.get("k").unwrap()), "v");
+        assert_eq!(text_of(text, docs[0].root.get("é").unwrap()), "ü");
+    }
+
+    #[test]
+    fn several_documents_and_empty_values() {
+        let text = "a:\n---\nb: null\n...\n";
+        let docs = parse(text).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert!(docs[0].root.get("a").unwrap().is_empty_scalar());
+        assert_eq!(docs[1].root.line, 3);
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let err = parse("a: 1\nb: [\n").unwrap_err();
+        assert!(err.line >= 2, "{err}");
+        assert!(err.col >= 1);
+    }
+}
