@@ -141,8 +141,9 @@ def test_service_path_and_port_match_the_server_defaults(default_objs: list[dict
     if not SOURCE.found:
         print("NOTE: webhook/src declares no clap flags yet: using the fixed interface defaults")
     else:
-        # The route is declared in the server source.
-        assert f'"{MUTATE_PATH}"' in SOURCE.text, "webhook/src has no /mutate route"
+        # The routes the chart relies on are declared in the server source.
+        for route in (MUTATE_PATH, "/healthz", "/readyz", "/metrics"):
+            assert f'"{route}"' in SOURCE.text, f"webhook/src has no {route} route"
     server_port = port_of(SOURCE.default("listen-addr", FALLBACK_LISTEN_ADDR))
     metrics_port = port_of(SOURCE.default("metrics-addr", FALLBACK_METRICS_ADDR))
 
