@@ -1,0 +1,130 @@
+//! One listed object → its report entry, using the core's plan.
+use std::collections::BTreeMap;
+
+use seccomp_core::{Code, Plan, Policy, Severity, CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
+use serde_json::Value;
+
+use super::effective::{containers, passes_restricted};
+use super::report::{ObjectReport, Outcome, PodCount};
+
+/// The report entry of `object` (a listed object with `apiVersion` and `kind`
+/// set), or `None` when its kind carries no pod.
+pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
+    let site = seccomp_core::locate(object, policy).into_iter().next()?;
+    let pod = site.pod?;
+    let spec = object.pointer(pod.spec.as_str()).unwrap_or(&Value::Null);
+    let plan = seccomp_core::plan(object, policy);
+    let now = passes_restricted(spec);
+    let after = match plan.apply(object) {
+        Ok(fixed) => fixed.pointer(pod.spec.as_str()).is_some_and(passes_restricted),
+        Err(_) => now,
+    };
+    let legacy_annotations = object
+        .pointer(pod.annotations().as_str())
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .filter(|(key, _)| is_legacy(key))
+                .map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_else(BTreeMap::new);
+    let meta = |key: &str| {
+        object
+            .pointer(&format!("/metadata/{key}"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Some(ObjectReport {
+        namespace: meta("namespace"),
+        kind: site.kind,
+        api_version: site.api_version,
+        name: meta("name"),
+        outcome: outcome(&plan, now),
+        passes_restricted: now,
+        passes_restricted_after_fix: after,
+        pods: PodCount::default(),
+        containers: containers(spec),
+        legacy_annotations,
+        records: plan.records,
+        patch: plan.patch,
+    })
+}
+
+fn is_legacy(key: &str) -> bool {
+    key == POD_ANNOTATION || key.starts_with(CONTAINER_ANNOTATION_PREFIX)
+}
+
+fn outcome(plan: &Plan, passes_now: bool) -> Outcome {
+    let has = |code: Code| plan.records.iter().any(|r| r.code == code);
+    if has(Code::SkippedWindows) || has(Code::SkippedOptOut) {
+        Outcome::Skipped
+    } else if plan.changes().next().is_some() {
+        Outcome::WouldChange
+    } else if !passes_now || plan.worst_finding() == Some(Severity::Error) {
+        Outcome::NonCompliant
+    } else {
+        Outcome::Compliant
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    fn pod(spec: Value, annotations: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "ns", "annotations": annotations}, "spec": spec})
+    }
+
+    #[test]
+    fn unset_profile_would_change_and_pass_after_the_fix() {
+        let report = evaluate(&pod(json!({"containers": [{"name": "app"}]}), json!({})), &Policy::default()).unwrap();
+        assert_eq!(report.outcome, Outcome::WouldChange);
+        assert!(!report.passes_restricted);
+        assert!(report.passes_restricted_after_fix);
+        assert_eq!((report.namespace.as_str(), report.name.as_str()), ("ns", "p"));
+        assert!(report.records.iter().any(|r| r.code == Code::PodProfileDefaulted));
+    }
+
+    #[test]
+    fn explicit_unconfined_is_non_compliant_and_stays_failing() {
+        let spec = json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{"name": "app", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}]});
+        let report = evaluate(&pod(spec, json!({})), &Policy::default()).unwrap();
+        assert_eq!(report.outcome, Outcome::NonCompliant);
+        assert!(!report.passes_restricted_after_fix);
+    }
+
+    #[test]
+    fn legacy_annotations_are_listed() {
+        let spec = json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{"name": "app"}]});
+        let annotations = json!({POD_ANNOTATION: "runtime/default", "team": "x"});
+        let report = evaluate(&pod(spec, annotations), &Policy::default()).unwrap();
+        assert_eq!(report.legacy_annotations.len(), 1);
+        assert_eq!(report.legacy_annotations[POD_ANNOTATION], "runtime/default");
+        assert_eq!(report.outcome, Outcome::WouldChange);
+        assert!(report.passes_restricted);
+    }
+
+    #[test]
+    fn compliant_and_skipped_objects() {
+        let spec = json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{"name": "app"}]});
+        let report = evaluate(&pod(spec, json!({})), &Policy::default()).unwrap();
+        assert_eq!(report.outcome, Outcome::Compliant);
+        let windows = json!({"os": {"name": "windows"}, "containers": [{"name": "iis"}]});
+        let report = evaluate(&pod(windows, json!({})), &Policy::default()).unwrap();
+        assert_eq!(report.outcome, Outcome::Skipped);
+    }
+
+    #[test]
+    fn kinds_without_pods_are_not_reported() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}});
+        assert!(evaluate(&cm, &Policy::default()).is_none());
+    }
+}

@@ -1,0 +1,237 @@
+//! The audit's result: one entry per reported object, a summary, the errors.
+use std::collections::BTreeMap;
+
+use seccomp_core::Record;
+use serde::Serialize;
+
+use super::effective::ContainerView;
+use super::list::ListError;
+
+/// The verdict on one reported object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Nothing would change and the pod spec passes the restricted seccomp rule.
+    Compliant,
+    /// `seccomp-fix` / the webhook would change it.
+    WouldChange,
+    /// Nothing would change, yet it fails the rule (explicit `Unconfined`,
+    /// a non-migratable annotation) or carries an error finding: a human must act.
+    NonCompliant,
+    /// Deliberately left alone (Windows pod, opt-out annotation).
+    Skipped,
+}
+
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Compliant,
+        Outcome::WouldChange,
+        Outcome::NonCompliant,
+        Outcome::Skipped,
+    ];
+
+    /// The kebab-case name used in every format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Compliant => "compliant",
+            Outcome::WouldChange => "would-change",
+            Outcome::NonCompliant => "non-compliant",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// Live pods counted under a reported object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodCount {
+    /// Pods listed (the Pod itself, or the pods its controllers created).
+    pub listed: usize,
+    /// Those passing the restricted seccomp rule now.
+    pub pass_restricted: usize,
+}
+
+/// One reported object: a workload (its owned objects and pods folded in) or
+/// a Pod without a listed owner.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectReport {
+    /// Namespace.
+    pub namespace: String,
+    /// Kind.
+    pub kind: String,
+    /// apiVersion.
+    pub api_version: String,
+    /// Name.
+    pub name: String,
+    /// Verdict.
+    pub outcome: Outcome,
+    /// Whether its pod spec passes the restricted seccomp rule now.
+    pub passes_restricted: bool,
+    /// Whether it would after `seccomp-fix` / the webhook (same policy).
+    pub passes_restricted_after_fix: bool,
+    /// Live pods counted under it.
+    pub pods: PodCount,
+    /// Effective profile of every container.
+    pub containers: Vec<ContainerView>,
+    /// Legacy seccomp annotations still present (key → value).
+    pub legacy_annotations: BTreeMap<String, String>,
+    /// The core's changes and findings.
+    pub records: Vec<Record>,
+    /// The RFC 6902 patch `seccomp-fix` / the webhook would apply.
+    pub patch: json_patch::Patch,
+}
+
+/// Counts of reported objects by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeCounts {
+    /// Compliant objects.
+    pub compliant: usize,
+    /// Objects that would change.
+    pub would_change: usize,
+    /// Objects a human must fix.
+    pub non_compliant: usize,
+    /// Skipped objects.
+    pub skipped: usize,
+}
+
+impl OutcomeCounts {
+    /// The count of one outcome.
+    pub fn get(&self, outcome: Outcome) -> usize {
+        match outcome {
+            Outcome::Compliant => self.compliant,
+            Outcome::WouldChange => self.would_change,
+            Outcome::NonCompliant => self.non_compliant,
+            Outcome::Skipped => self.skipped,
+        }
+    }
+
+    fn bump(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Compliant => self.compliant += 1,
+            Outcome::WouldChange => self.would_change += 1,
+            Outcome::NonCompliant => self.non_compliant += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+/// Live pods of the whole audit against the restricted seccomp rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSummary {
+    /// Pods listed.
+    pub listed: usize,
+    /// Pods passing the rule now.
+    pub pass_restricted: usize,
+    /// Pods that would pass once fixed by `seccomp-fix` / the webhook.
+    pub pass_restricted_after_fix: usize,
+}
+
+impl PodSummary {
+    /// Percentage of pods passing now (100 with no pods).
+    pub fn share_now(&self) -> f64 {
+        percent(self.pass_restricted, self.listed)
+    }
+
+    /// Percentage of pods passing after the fix (100 with no pods).
+    pub fn share_after_fix(&self) -> f64 {
+        percent(self.pass_restricted_after_fix, self.listed)
+    }
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        return 100.0;
+    }
+    // Pod counts are far below 2^52: the conversions are exact.
+    (part as f64) * 100.0 / (whole as f64)
+}
+
+/// Totals over the whole audit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Reported objects.
+    pub objects: usize,
+    /// Reported objects by outcome.
+    pub outcomes: OutcomeCounts,
+    /// Live pods against the restricted rule.
+    pub pods: PodSummary,
+    /// Privileged containers in reported objects.
+    pub privileged_containers: usize,
+    /// Legacy annotations in reported objects.
+    pub legacy_annotations: usize,
+    /// Failed list requests.
+    pub errors: usize,
+}
+
+/// Where the audit ran.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scope {
+    /// API server URL.
+    pub server: String,
+    /// Kubeconfig context (`in-cluster` for the service account).
+    pub context: String,
+    /// Namespace audited, absent for all namespaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// The whole audit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Where it ran.
+    pub scope: Scope,
+    /// Totals.
+    pub summary: Summary,
+    /// Reported objects, by namespace, kind (owners first), name.
+    pub objects: Vec<ObjectReport>,
+    /// Failed list requests.
+    pub errors: Vec<ListError>,
+}
+
+impl Report {
+    /// Sorts the objects and computes the summary.
+    pub fn new(scope: Scope, mut objects: Vec<ObjectReport>, pods: PodSummary, errors: Vec<ListError>) -> Report {
+        objects.sort_by(|a, b| {
+            (a.namespace.as_str(), kind_rank(&a.kind), a.name.as_str())
+                .cmp(&(b.namespace.as_str(), kind_rank(&b.kind), b.name.as_str()))
+        });
+        let mut summary = Summary {
+            objects: objects.len(),
+            pods,
+            errors: errors.len(),
+            ..Summary::default()
+        };
+        for object in &objects {
+            summary.outcomes.bump(object.outcome);
+            summary.privileged_containers += object.containers.iter().filter(|c| c.privileged).count();
+            summary.legacy_annotations += object.legacy_annotations.len();
+        }
+        Report { scope, summary, objects, errors }
+    }
+
+    /// 2 when a list failed, 1 when something would change or must be fixed, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.summary.outcomes.would_change + self.summary.outcomes.non_compliant > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Listing order of kinds (owners first), unknown kinds last.
+fn kind_rank(kind: &str) -> usize {
+    super::resources::RESOURCES
+        .iter()
+        .position(|r| r.kind == kind)
+        .unwrap_or(usize::MAX)
+}
