@@ -9,8 +9,10 @@ use std::time::Duration;
 /// in-cluster service account. The audit is read-only: it only issues `list`
 /// requests.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit codes: 0 everything compliant, 1 something would change or fails the \
-restricted seccomp rule, 2 errors (unreachable server, forbidden list, bad flags).")]
+#[command(
+    after_help = "Exit codes: 0 everything compliant, 1 something would change or fails the \
+restricted seccomp rule, 2 errors (unreachable server, forbidden list, bad flags)."
+)]
 pub struct AuditArgs {
     /// Path of the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster).
     #[arg(long, value_name = "FILE")]
@@ -21,7 +23,12 @@ pub struct AuditArgs {
     pub context: Option<String>,
 
     /// Namespace to audit (default: the context's namespace, else `default`).
-    #[arg(short = 'n', long, value_name = "NAMESPACE", conflicts_with = "all_namespaces")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
     pub namespace: Option<String>,
 
     /// Audit every namespace.
@@ -32,9 +39,9 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Policy file (the same YAML as the webhook's) deciding what would change; default policy if absent.
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
+    /// Policy file (SPEC §7, the webhook's YAML) deciding what would change; the built-in defaults when absent.
+    #[arg(long, value_name = "FILE", env = "SECCOMP_FIX_CONFIG")]
+    pub config: Option<PathBuf>,
 
     /// Give up on a request after this long (`30s`, `500ms`, `2m`, or plain seconds).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
@@ -63,7 +70,9 @@ pub enum Format {
 /// Parses `30s`, `500ms`, `2m`, `1h` or a plain number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let value: u64 = number
         .parse()
@@ -73,7 +82,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => Duration::from_millis(value),
         "m" => Duration::from_secs(value.saturating_mul(60)),
         "h" => Duration::from_secs(value.saturating_mul(3600)),
-        _ => return Err(format!("unknown unit `{unit}` in `{text}` (use ms, s, m or h)")),
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{text}` (use ms, s, m or h)"
+            ))
+        }
     };
     if duration.is_zero() {
         return Err("the timeout must be greater than zero".to_owned());
@@ -99,7 +112,9 @@ mod tests {
     fn bad_durations_are_rejected_with_a_reason() {
         assert!(parse_duration("").unwrap_err().contains("not a duration"));
         assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("0s").unwrap_err().contains("greater than zero"));
+        assert!(parse_duration("0s")
+            .unwrap_err()
+            .contains("greater than zero"));
         assert!(parse_duration("s").unwrap_err().contains("not a duration"));
     }
 }

@@ -72,7 +72,11 @@ pub async fn resolve(
                     source_name: source_name.clone(),
                     error,
                 })?;
-            Target { config, context: context_name, source: source_name }
+            Target {
+                config,
+                context: context_name,
+                source: source_name,
+            }
         }
         None => {
             if let Some(name) = context {
@@ -108,8 +112,10 @@ pub fn build(target: &Target) -> Result<Client, ClientError> {
 fn find_kubeconfig(explicit: Option<&Path>) -> Result<Option<(Kubeconfig, String)>, ClientError> {
     if let Some(path) = explicit {
         let source_name = path.display().to_string();
-        let file = Kubeconfig::read_from(path)
-            .map_err(|error| ClientError::Kubeconfig { source_name: source_name.clone(), error })?;
+        let file = Kubeconfig::read_from(path).map_err(|error| ClientError::Kubeconfig {
+            source_name: source_name.clone(),
+            error,
+        })?;
         return Ok(Some((file, source_name)));
     }
     let from_env = Kubeconfig::from_env().map_err(|error| ClientError::Kubeconfig {
@@ -122,8 +128,10 @@ fn find_kubeconfig(explicit: Option<&Path>) -> Result<Option<(Kubeconfig, String
     match default_path() {
         Some(path) if path.is_file() => {
             let source_name = path.display().to_string();
-            let file = Kubeconfig::read_from(&path)
-                .map_err(|error| ClientError::Kubeconfig { source_name: source_name.clone(), error })?;
+            let file = Kubeconfig::read_from(&path).map_err(|error| ClientError::Kubeconfig {
+                source_name: source_name.clone(),
+                error,
+            })?;
             Ok(Some((file, source_name)))
         }
         _ => Ok(None),

@@ -102,7 +102,8 @@ pub fn containers(spec: &Value) -> Vec<ContainerView> {
                     .and_then(|p| str_at(p, "/localhostProfile"))
                     .map(str::to_owned),
                 source,
-                privileged: container.pointer("/securityContext/privileged") == Some(&Value::Bool(true)),
+                privileged: container.pointer("/securityContext/privileged")
+                    == Some(&Value::Bool(true)),
             });
         }
     }
@@ -117,21 +118,20 @@ pub fn passes_restricted(spec: &Value) -> bool {
     if str_at(spec, "/os/name") == Some("windows") {
         return true;
     }
-    let allowed = |profile: &Value| str_at(profile, "/type").is_some_and(|t| RESTRICTED_TYPES.contains(&t));
+    let allowed =
+        |profile: &Value| str_at(profile, "/type").is_some_and(|t| RESTRICTED_TYPES.contains(&t));
     let pod = profile_of(spec);
     if pod.is_some_and(|p| !allowed(p)) {
         return false;
     }
-    CONTAINER_LISTS.iter().all(|(list, _)| {
-        spec.get(*list)
-            .and_then(Value::as_array)
-            .map_or(true, |items| {
-                items.iter().all(|c| match profile_of(c) {
-                    Some(own) => allowed(own),
-                    None => pod.is_some(),
-                })
-            })
-    })
+    CONTAINER_LISTS
+        .iter()
+        .filter_map(|(list, _)| spec.get(*list).and_then(Value::as_array))
+        .flatten()
+        .all(|c| match profile_of(c) {
+            Some(own) => allowed(own),
+            None => pod.is_some(),
+        })
 }
 
 /// The `securityContext.seccompProfile` of a pod spec or container, if set (not null).
@@ -170,15 +170,21 @@ mod tests {
         assert_eq!(views[1].describe(), "RuntimeDefault (pod level)");
         assert_eq!(views[2].source, Source::Container);
         assert!(views[2].privileged);
-        assert_eq!(views[2].describe(), "Localhost profiles/a.json (container level)");
+        assert_eq!(
+            views[2].describe(),
+            "Localhost profiles/a.json (container level)"
+        );
     }
 
     #[test]
     fn no_profile_anywhere_is_unset_and_fails_restricted() {
-        let spec = json!({"securityContext": {"seccompProfile": null}, "containers": [{"name": "app"}]});
+        let spec =
+            json!({"securityContext": {"seccompProfile": null}, "containers": [{"name": "app"}]});
         let views = containers(&spec);
         assert_eq!(views[0].source, Source::Unset);
-        assert!(views[0].describe().starts_with("unset (Unconfined at runtime"));
+        assert!(views[0]
+            .describe()
+            .starts_with("unset (Unconfined at runtime"));
         assert!(!passes_restricted(&spec));
     }
 

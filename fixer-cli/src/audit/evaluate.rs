@@ -1,6 +1,4 @@
 //! One listed object → its report entry, using the core's plan.
-use std::collections::BTreeMap;
-
 use seccomp_core::{Code, Plan, Policy, Severity, CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
 use serde_json::Value;
 
@@ -16,7 +14,9 @@ pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
     let plan = seccomp_core::plan(object, policy);
     let now = passes_restricted(spec);
     let after = match plan.apply(object) {
-        Ok(fixed) => fixed.pointer(pod.spec.as_str()).is_some_and(passes_restricted),
+        Ok(fixed) => fixed
+            .pointer(pod.spec.as_str())
+            .is_some_and(passes_restricted),
         Err(_) => now,
     };
     let legacy_annotations = object
@@ -28,7 +28,7 @@ pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
                 .map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_owned()))
                 .collect()
         })
-        .unwrap_or_else(BTreeMap::new);
+        .unwrap_or_default();
     let meta = |key: &str| {
         object
             .pointer(&format!("/metadata/{key}"))
@@ -82,12 +82,22 @@ mod tests {
 
     #[test]
     fn unset_profile_would_change_and_pass_after_the_fix() {
-        let report = evaluate(&pod(json!({"containers": [{"name": "app"}]}), json!({})), &Policy::default()).unwrap();
+        let report = evaluate(
+            &pod(json!({"containers": [{"name": "app"}]}), json!({})),
+            &Policy::default(),
+        )
+        .unwrap();
         assert_eq!(report.outcome, Outcome::WouldChange);
         assert!(!report.passes_restricted);
         assert!(report.passes_restricted_after_fix);
-        assert_eq!((report.namespace.as_str(), report.name.as_str()), ("ns", "p"));
-        assert!(report.records.iter().any(|r| r.code == Code::PodProfileDefaulted));
+        assert_eq!(
+            (report.namespace.as_str(), report.name.as_str()),
+            ("ns", "p")
+        );
+        assert!(report
+            .records
+            .iter()
+            .any(|r| r.code == Code::PodProfileDefaulted));
     }
 
     #[test]

@@ -37,7 +37,7 @@ impl std::fmt::Display for ListError {
 }
 
 /// How to list.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Listing<'a> {
     /// The client.
     pub client: &'a Client,
@@ -93,7 +93,13 @@ fn scope(namespace: Option<&str>) -> String {
     }
 }
 
-fn base(listing: &Listing<'_>, resource: &Resource, status: Option<u16>, message: String, fatal: bool) -> ListError {
+fn base(
+    listing: &Listing<'_>,
+    resource: &Resource,
+    status: Option<u16>,
+    message: String,
+    fatal: bool,
+) -> ListError {
     ListError {
         verb: "list",
         resource: resource.qualified_name(),
@@ -128,7 +134,11 @@ fn classify(listing: &Listing<'_>, resource: &Resource, error: &kube::Error) -> 
         return base(listing, resource, None, message, true);
     };
     let code = status.code;
-    let server_says = if status.message.is_empty() { status.reason.clone() } else { status.message.clone() };
+    let server_says = if status.message.is_empty() {
+        status.reason.clone()
+    } else {
+        status.message.clone()
+    };
     let (message, fatal) = match code {
         403 => (
             format!(

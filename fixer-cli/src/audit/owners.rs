@@ -33,6 +33,7 @@ impl OwnerIndex {
     }
 
     /// Number of indexed owners.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.roots.len()
     }
@@ -87,6 +88,9 @@ mod tests {
         let mut index = OwnerIndex::default();
         index.insert(Some("other"), 1);
         index.insert(Some("ctrl"), 2);
-        assert_eq!(index.root_of(&owned_by(&[("other", false), ("ctrl", true)])), Some(2));
+        assert_eq!(
+            index.root_of(&owned_by(&[("other", false), ("ctrl", true)])),
+            Some(2)
+        );
     }
 }

@@ -176,6 +176,8 @@ pub struct Scope {
     pub server: String,
     /// Kubeconfig context (`in-cluster` for the service account).
     pub context: String,
+    /// Where the settings came from (kubeconfig file, `KUBECONFIG`, in-cluster).
+    pub config_source: String,
     /// Namespace audited, absent for all namespaces.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -197,10 +199,18 @@ pub struct Report {
 
 impl Report {
     /// Sorts the objects and computes the summary.
-    pub fn new(scope: Scope, mut objects: Vec<ObjectReport>, pods: PodSummary, errors: Vec<ListError>) -> Report {
+    pub fn new(
+        scope: Scope,
+        mut objects: Vec<ObjectReport>,
+        pods: PodSummary,
+        errors: Vec<ListError>,
+    ) -> Report {
         objects.sort_by(|a, b| {
-            (a.namespace.as_str(), kind_rank(&a.kind), a.name.as_str())
-                .cmp(&(b.namespace.as_str(), kind_rank(&b.kind), b.name.as_str()))
+            (a.namespace.as_str(), kind_rank(&a.kind), a.name.as_str()).cmp(&(
+                b.namespace.as_str(),
+                kind_rank(&b.kind),
+                b.name.as_str(),
+            ))
         });
         let mut summary = Summary {
             objects: objects.len(),
@@ -210,10 +220,16 @@ impl Report {
         };
         for object in &objects {
             summary.outcomes.bump(object.outcome);
-            summary.privileged_containers += object.containers.iter().filter(|c| c.privileged).count();
+            summary.privileged_containers +=
+                object.containers.iter().filter(|c| c.privileged).count();
             summary.legacy_annotations += object.legacy_annotations.len();
         }
-        Report { scope, summary, objects, errors }
+        Report {
+            scope,
+            summary,
+            objects,
+            errors,
+        }
     }
 
     /// 2 when a list failed, 1 when something would change or must be fixed, else 0.

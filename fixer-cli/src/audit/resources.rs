@@ -21,14 +21,54 @@ pub struct Resource {
 /// `PodTemplate` (§2) is not listed: no controller creates pods from it, and
 /// the common read-only roles (`view`) do not grant it.
 pub const RESOURCES: &[Resource] = &[
-    Resource { group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs" },
-    Resource { group: "batch", version: "v1", kind: "Job", plural: "jobs" },
-    Resource { group: "apps", version: "v1", kind: "Deployment", plural: "deployments" },
-    Resource { group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets" },
-    Resource { group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets" },
-    Resource { group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets" },
-    Resource { group: "", version: "v1", kind: "ReplicationController", plural: "replicationcontrollers" },
-    Resource { group: "", version: "v1", kind: "Pod", plural: "pods" },
+    Resource {
+        group: "batch",
+        version: "v1",
+        kind: "CronJob",
+        plural: "cronjobs",
+    },
+    Resource {
+        group: "batch",
+        version: "v1",
+        kind: "Job",
+        plural: "jobs",
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "Deployment",
+        plural: "deployments",
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "ReplicaSet",
+        plural: "replicasets",
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "StatefulSet",
+        plural: "statefulsets",
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "DaemonSet",
+        plural: "daemonsets",
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "ReplicationController",
+        plural: "replicationcontrollers",
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "Pod",
+        plural: "pods",
+    },
 ];
 
 impl Resource {
