@@ -127,8 +127,9 @@ fn classify(listing: &Listing<'_>, resource: &Resource, error: &kube::Error) -> 
     let where_ = scope(listing.namespace);
     let kube::Error::Api(status) = error else {
         let message = format!(
-            "cannot reach the Kubernetes API server {} (list {name} {where_}): {}",
+            "cannot reach the Kubernetes API server {} (list {name} {where_}, --timeout {:?}): {}",
             listing.server,
+            listing.timeout,
             chain(error)
         );
         return base(listing, resource, None, message, true);

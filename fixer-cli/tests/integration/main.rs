@@ -3,4 +3,5 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod util;

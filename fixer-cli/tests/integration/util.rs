@@ -12,22 +12,30 @@ pub fn bin() -> PathBuf {
 
 /// Runs `seccomp-fix` with `args` in `dir`, feeding `stdin` if given.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    run_with_env(dir, args, stdin, &[], &[])
+}
+
+/// Like [`run_in`], with environment variables set (`set`) and removed (`remove`).
+pub fn run_with_env(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    set: &[(&str, &str)],
+    remove: &[&str],
+) -> Output {
     let mut cmd = Command::new(bin());
     cmd.args(args).current_dir(dir);
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
+    for name in remove {
+        cmd.env_remove(name);
+    }
+    for (name, value) in set {
+        cmd.env(name, value);
+    }
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn seccomp-fix");
     if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input)
-            .expect("write stdin");
+        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
     }
     child.wait_with_output().expect("wait seccomp-fix")
 }
