@@ -44,7 +44,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&report).context("serialising the report")? + "\n"
         }
         Format::Sarif => {
-            serde_json::to_string_pretty(&sarif::render(&report).to_json())
+            serde_json::to_string_pretty(&sarif::render(&report))
                 .context("serialising the SARIF log")?
                 + "\n"
         }

@@ -28,7 +28,12 @@ mod server;
 use server::{ApiServer, TOKEN};
 
 /// Variables that would let the child find a real cluster.
-const ISOLATE: &[&str] = &["KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "SECCOMP_FIX_CONFIG"];
+const ISOLATE: &[&str] = &[
+    "KUBECONFIG",
+    "KUBERNETES_SERVICE_HOST",
+    "KUBERNETES_SERVICE_PORT",
+    "SECCOMP_FIX_CONFIG",
+];
 
 struct Env {
     server: ApiServer,
@@ -43,7 +48,11 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let env = Env { server, dir };
         let ca = base64::engine::general_purpose::STANDARD.encode(&env.server.ca_pem);
-        let text = kubeconfig(&env.server.url(), &format!("certificate-authority-data: {ca}"), namespace);
+        let text = kubeconfig(
+            &env.server.url(),
+            &format!("certificate-authority-data: {ca}"),
+            namespace,
+        );
         std::fs::write(env.kubeconfig(), text).unwrap();
         env
     }
@@ -70,7 +79,9 @@ impl Env {
 }
 
 fn kubeconfig(server: &str, ca_line: &str, namespace: Option<&str>) -> String {
-    let ns = namespace.map(|n| format!("\n    namespace: {n}")).unwrap_or_default();
+    let ns = namespace
+        .map(|n| format!("\n    namespace: {n}"))
+        .unwrap_or_default();
     let closed = closed_port();
     format!(
         "apiVersion: v1
@@ -108,8 +119,13 @@ fn closed_port() -> u16 {
 }
 
 fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", stdout(out), stderr(out)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(out),
+            stderr(out)
+        )
+    })
 }
 
 fn object<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {
@@ -122,7 +138,12 @@ fn object<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {
 }
 
 fn codes(object: &Value) -> Vec<&str> {
-    object["records"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect()
+    object["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -136,7 +157,14 @@ fn json_report_of_all_namespaces_folds_owned_objects_and_names_the_forbidden_lis
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| format!("{} {}/{}", o["namespace"].as_str().unwrap(), o["kind"].as_str().unwrap(), o["name"].as_str().unwrap()))
+        .map(|o| {
+            format!(
+                "{} {}/{}",
+                o["namespace"].as_str().unwrap(),
+                o["kind"].as_str().unwrap(),
+                o["name"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         reported,
@@ -162,7 +190,10 @@ fn json_report_of_all_namespaces_folds_owned_objects_and_names_the_forbidden_lis
     assert_eq!(web["containers"][0]["source"], "unset");
     assert!(codes(web).contains(&"pod-profile-defaulted"), "{web}");
     assert_eq!(web["patch"][0]["op"], "add");
-    assert_eq!(web["patch"][0]["path"], "/spec/template/spec/securityContext/seccompProfile");
+    assert_eq!(
+        web["patch"][0]["path"],
+        "/spec/template/spec/securityContext/seccompProfile"
+    );
 
     let nightly = object(&report, "CronJob", "nightly");
     assert_eq!(nightly["outcome"], "compliant");
@@ -174,7 +205,10 @@ fn json_report_of_all_namespaces_folds_owned_objects_and_names_the_forbidden_lis
     let one_off = object(&report, "Job", "one-off");
     assert_eq!(one_off["outcome"], "compliant");
     assert_eq!(one_off["containers"][0]["source"], "container");
-    assert_eq!(one_off["containers"][0]["localhostProfile"], "profiles/migrate.json");
+    assert_eq!(
+        one_off["containers"][0]["localhostProfile"],
+        "profiles/migrate.json"
+    );
 
     let agent = object(&report, "DaemonSet", "node-agent");
     assert_eq!(agent["outcome"], "would-change");
@@ -189,7 +223,10 @@ fn json_report_of_all_namespaces_folds_owned_objects_and_names_the_forbidden_lis
 
     let legacy = object(&report, "Pod", "legacy-cache");
     assert_eq!(legacy["outcome"], "would-change");
-    assert_eq!(legacy["legacyAnnotations"]["seccomp.security.alpha.kubernetes.io/pod"], "runtime/default");
+    assert_eq!(
+        legacy["legacyAnnotations"]["seccomp.security.alpha.kubernetes.io/pod"],
+        "runtime/default"
+    );
     assert!(codes(legacy).contains(&"annotation-removed"), "{legacy}");
 
     let iis = object(&report, "Pod", "iis-0");
@@ -213,7 +250,10 @@ fn json_report_of_all_namespaces_folds_owned_objects_and_names_the_forbidden_lis
     assert_eq!(error["verb"], "list");
     assert_eq!(error["resource"], "statefulsets.apps");
     assert_eq!(error["status"], 403);
-    assert!(error["message"].as_str().unwrap().contains("forbidden"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("forbidden"),
+        "{error}"
+    );
     assert_eq!(report["scope"]["context"], "test");
     assert_eq!(report["scope"]["server"], env.server.url());
 }
@@ -225,9 +265,20 @@ fn listing_is_read_only_authenticated_and_paginated() {
     assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(&out));
     let requests = env.server.requests();
     assert!(requests.iter().all(|r| r.method == "GET"), "{requests:?}");
-    assert!(requests.iter().all(|r| r.query.get("limit").map(String::as_str) == Some("4")), "{requests:?}");
-    let pods: Vec<_> = requests.iter().filter(|r| r.path == "/api/v1/pods").collect();
-    let tokens: Vec<Option<&str>> = pods.iter().map(|r| r.query.get("continue").map(String::as_str)).collect();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.query.get("limit").map(String::as_str) == Some("4")),
+        "{requests:?}"
+    );
+    let pods: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods")
+        .collect();
+    let tokens: Vec<Option<&str>> = pods
+        .iter()
+        .map(|r| r.query.get("continue").map(String::as_str))
+        .collect();
     assert_eq!(tokens, [None, Some("offset-4"), Some("offset-8")]);
     // Owners are listed before pods, every kind once at cluster scope.
     let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
@@ -248,7 +299,10 @@ fn table_groups_by_namespace_and_summarises() {
     let out = env.audit(&["--all-namespaces", "--chunk-size", "2"]);
     assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(&out));
     let text = stdout(&out);
-    let position = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("no `{needle}` in:\n{text}"));
+    let position = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{text}"))
+    };
     assert!(position("NAMESPACE batch") < position("NAMESPACE kube-system"));
     assert!(position("NAMESPACE kube-system") < position("NAMESPACE shop"));
     assert!(position("NAMESPACE shop") < position("NAMESPACE win"));
@@ -260,19 +314,38 @@ fn table_groups_by_namespace_and_summarises() {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    assert_eq!(row("Deployment/web"), "Deployment/web would-change fail (pass after fix) 0/2");
+    assert_eq!(
+        row("Deployment/web"),
+        "Deployment/web would-change fail (pass after fix) 0/2"
+    );
     assert_eq!(row("CronJob/nightly"), "CronJob/nightly compliant pass 1/1");
     assert_eq!(row("Pod/debug"), "Pod/debug non-compliant fail 0/1");
     assert_eq!(row("Pod/iis-0"), "Pod/iis-0 skipped pass 1/1");
-    assert!(!text.contains("ReplicaSet/"), "ReplicaSets are folded into their Deployment:\n{text}");
-    assert!(!text.contains("Pod/web-"), "pods are folded into their owner:\n{text}");
-    assert!(!text.contains("Job/nightly-"), "Jobs are folded into their CronJob:\n{text}");
-    assert!(text.contains("      app: unset (Unconfined at runtime unless the kubelet's --seccomp-default is on)"));
+    assert!(
+        !text.contains("ReplicaSet/"),
+        "ReplicaSets are folded into their Deployment:\n{text}"
+    );
+    assert!(
+        !text.contains("Pod/web-"),
+        "pods are folded into their owner:\n{text}"
+    );
+    assert!(
+        !text.contains("Job/nightly-"),
+        "Jobs are folded into their CronJob:\n{text}"
+    );
+    assert!(text.contains(
+        "      app: unset (Unconfined at runtime unless the kubelet's --seccomp-default is on)"
+    ));
     assert!(text.contains("      agent: unset (Unconfined at runtime unless the kubelet's --seccomp-default is on)  [privileged: seccomp does not apply]"));
     assert!(text.contains("      shell: Unconfined (container level)"));
-    assert!(text.contains("      legacy annotation seccomp.security.alpha.kubernetes.io/pod: runtime/default"));
+    assert!(text.contains(
+        "      legacy annotation seccomp.security.alpha.kubernetes.io/pod: runtime/default"
+    ));
     assert!(text.contains("      change: pod-profile-defaulted: "));
-    assert!(text.contains("  objects: 8 (compliant 3, would-change 3, non-compliant 1, skipped 1)"), "{text}");
+    assert!(
+        text.contains("  objects: 8 (compliant 3, would-change 3, non-compliant 1, skipped 1)"),
+        "{text}"
+    );
     assert!(
         text.contains("  pods: 9 listed, 5 (55.6%) pass the Pod Security Standards restricted seccomp rule, 8 (88.9%) would after seccomp-fix / the webhook"),
         "{text}"
@@ -293,7 +366,11 @@ fn exit_code_is_0_when_compliant_and_1_when_something_would_change() {
     assert_eq!(report["scope"]["namespace"], "batch");
     assert_eq!(report["summary"]["objects"], 2);
     assert_eq!(report["summary"]["outcomes"]["compliant"], 2);
-    assert!(env.server.requests().iter().all(|r| r.path.contains("/namespaces/batch/")));
+    assert!(env
+        .server
+        .requests()
+        .iter()
+        .all(|r| r.path.contains("/namespaces/batch/")));
 
     let shop = env.audit(&["--namespace", "shop"]);
     assert_eq!(shop.status.code(), Some(1), "stderr: {}", stderr(&shop));
@@ -305,16 +382,32 @@ fn exit_code_is_0_when_compliant_and_1_when_something_would_change() {
 fn the_namespace_defaults_to_the_contexts_and_kubeconfig_comes_from_the_environment() {
     let server_env = Env::new(None);
     // A kubeconfig using a CA file beside it (relative path), found through KUBECONFIG.
-    std::fs::write(server_env.dir.path().join("ca.crt"), &server_env.server.ca_pem).unwrap();
-    let text = kubeconfig(&server_env.server.url(), "certificate-authority: ca.crt", Some("kube-system"));
+    std::fs::write(
+        server_env.dir.path().join("ca.crt"),
+        &server_env.server.ca_pem,
+    )
+    .unwrap();
+    let text = kubeconfig(
+        &server_env.server.url(),
+        "certificate-authority: ca.crt",
+        Some("kube-system"),
+    );
     let path = server_env.dir.path().join("by-env.yaml");
     std::fs::write(&path, text).unwrap();
-    let out = server_env.run(&["audit", "--format", "json"], &[("KUBECONFIG", path.to_str().unwrap())]);
+    let out = server_env.run(
+        &["audit", "--format", "json"],
+        &[("KUBECONFIG", path.to_str().unwrap())],
+    );
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
     let report = json_of(&out);
     assert_eq!(report["scope"]["namespace"], "kube-system");
     assert_eq!(report["scope"]["configSource"], "KUBECONFIG");
-    let namespaces: Vec<&str> = report["objects"].as_array().unwrap().iter().map(|o| o["namespace"].as_str().unwrap()).collect();
+    let namespaces: Vec<&str> = report["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["namespace"].as_str().unwrap())
+        .collect();
     assert_eq!(namespaces, ["kube-system", "kube-system"]);
 
     // And ~/.kube/config when nothing else is given.
@@ -323,7 +416,11 @@ fn the_namespace_defaults_to_the_contexts_and_kubeconfig_comes_from_the_environm
     std::fs::copy(server_env.kubeconfig(), home_config.join("config")).unwrap();
     let out = server_env.run(&["audit", "-n", "batch"], &[]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    assert!(stdout(&out).contains("(context test from "), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("(context test from "),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -334,7 +431,12 @@ fn sarif_has_a_result_per_finding_with_declared_rules() {
     let log = json_of(&out);
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
-    let rules: Vec<&str> = run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     assert!(rules.contains(&"restricted-seccomp") && rules.contains(&"pod-profile-defaulted"));
     let results = run["results"].as_array().unwrap();
     for result in results {
@@ -343,7 +445,8 @@ fn sarif_has_a_result_per_finding_with_declared_rules() {
     }
     let located = |rule: &str, name: &str| {
         results.iter().any(|r| {
-            r["ruleId"] == rule && r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == name
+            r["ruleId"] == rule
+                && r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == name
         })
     };
     assert!(located("restricted-seccomp", "shop/Deployment/web"));
@@ -361,8 +464,15 @@ fn an_unreachable_server_fails_fast_with_exit_2() {
     let out = env.audit(&["--context", "unreachable", "--timeout", "3s", "-A"]);
     assert_eq!(out.status.code(), Some(2), "stdout: {}", stdout(&out));
     let err = stderr(&out);
-    assert!(err.contains("cannot reach the Kubernetes API server https://127.0.0.1:"), "{err}");
-    assert!(stdout(&out).is_empty(), "no report on a fatal error: {}", stdout(&out));
+    assert!(
+        err.contains("cannot reach the Kubernetes API server https://127.0.0.1:"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).is_empty(),
+        "no report on a fatal error: {}",
+        stdout(&out)
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
@@ -373,11 +483,22 @@ fn a_server_that_never_answers_is_bounded_by_the_timeout() {
     let url = format!("https://127.0.0.1:{}", silent.local_addr().unwrap().port());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, kubeconfig(&url, "insecure-skip-tls-verify: true", None)).unwrap();
+    std::fs::write(
+        &path,
+        kubeconfig(&url, "insecure-skip-tls-verify: true", None),
+    )
+    .unwrap();
     let started = Instant::now();
     let out = run_with_env(
         dir.path(),
-        &["audit", "--kubeconfig", path.to_str().unwrap(), "--timeout", "1s", "-A"],
+        &[
+            "audit",
+            "--kubeconfig",
+            path.to_str().unwrap(),
+            "--timeout",
+            "1s",
+            "-A",
+        ],
         None,
         &[("HOME", dir.path().to_str().unwrap())],
         ISOLATE,
@@ -393,7 +514,9 @@ fn a_server_that_never_answers_is_bounded_by_the_timeout() {
 #[test]
 fn bad_credentials_and_missing_configuration_are_clear_errors() {
     let env = Env::new(None);
-    let text = std::fs::read_to_string(env.kubeconfig()).unwrap().replace(TOKEN, "wrong");
+    let text = std::fs::read_to_string(env.kubeconfig())
+        .unwrap()
+        .replace(TOKEN, "wrong");
     std::fs::write(env.kubeconfig(), text).unwrap();
     let out = env.audit(&["-A"]);
     assert_eq!(out.status.code(), Some(2));
@@ -401,11 +524,19 @@ fn bad_credentials_and_missing_configuration_are_clear_errors() {
 
     let out = env.run(&["audit", "-A"], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no kubeconfig found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no kubeconfig found"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = env.run(&["audit", "--context", "x"], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--context x needs a kubeconfig"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--context x needs a kubeconfig"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = env.audit(&["--context", "nope"]);
     assert_eq!(out.status.code(), Some(2));
@@ -414,7 +545,11 @@ fn bad_credentials_and_missing_configuration_are_clear_errors() {
     let missing = Path::new("/nonexistent/kubeconfig");
     let out = env.run(&["audit", "--kubeconfig", missing.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/kubeconfig"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/kubeconfig"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

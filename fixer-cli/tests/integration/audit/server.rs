@@ -58,7 +58,10 @@ impl ApiServer {
         };
         let server_handle = handle.clone();
         let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async move {
                 let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));
                 axum_server::from_tcp_rustls(listener, config)
@@ -69,7 +72,13 @@ impl ApiServer {
                     .unwrap();
             });
         });
-        ApiServer { port, ca_pem, log, handle, thread: Some(thread) }
+        ApiServer {
+            port,
+            ca_pem,
+            log,
+            handle,
+            thread: Some(thread),
+        }
     }
 
     /// `https://127.0.0.1:PORT`.
@@ -98,11 +107,14 @@ fn certificates() -> (String, rustls::ServerConfig) {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "seccomp-fix audit test CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "seccomp-fix audit test CA");
     let ca_cert = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
     let key = KeyPair::generate().unwrap();
-    let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    let params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
     let cert = params.signed_by(&key, &issuer).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ServerConfig::builder_with_provider(provider)
@@ -141,7 +153,11 @@ fn parse_path(path: &str) -> Option<(String, Option<String>, String)> {
     };
     match rest {
         [plural] => Some((group.to_owned(), None, (*plural).to_owned())),
-        ["namespaces", ns, plural] => Some((group.to_owned(), Some((*ns).to_owned()), (*plural).to_owned())),
+        ["namespaces", ns, plural] => Some((
+            group.to_owned(),
+            Some((*ns).to_owned()),
+            (*plural).to_owned(),
+        )),
         _ => None,
     }
 }
@@ -176,10 +192,18 @@ fn answer(
         return status(401, "Unauthorized", "Unauthorized");
     }
     if method != Method::GET {
-        return status(405, "MethodNotAllowed", "the audit test server only serves GET");
+        return status(
+            405,
+            "MethodNotAllowed",
+            "the audit test server only serves GET",
+        );
     }
     let Some((group, namespace, plural)) = parse_path(uri.path()) else {
-        return status(404, "NotFound", "the server could not find the requested resource");
+        return status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        );
     };
     if plural == "statefulsets" && namespace.is_none() {
         return status(
@@ -193,15 +217,26 @@ fn answer(
         let empty = json!({"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": []});
         return ok(&empty);
     };
-    let served_group = list["apiVersion"].as_str().and_then(|a| a.split_once('/')).map_or("", |(g, _)| g);
+    let served_group = list["apiVersion"]
+        .as_str()
+        .and_then(|a| a.split_once('/'))
+        .map_or("", |(g, _)| g);
     if served_group != group {
-        return status(404, "NotFound", "the server could not find the requested resource");
+        return status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        );
     }
     let items: Vec<&Value> = list["items"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|item| namespace.as_deref().is_none_or(|ns| item["metadata"]["namespace"] == ns))
+        .filter(|item| {
+            namespace
+                .as_deref()
+                .is_none_or(|ns| item["metadata"]["namespace"] == ns)
+        })
         .collect();
     let offset: usize = match query.get("continue") {
         None => 0,
@@ -210,9 +245,15 @@ fn answer(
             None => return status(400, "BadRequest", "invalid continue token"),
         },
     };
-    let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX);
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(usize::MAX);
     let end = offset.saturating_add(limit).min(items.len());
-    let page: Vec<Value> = items[offset.min(end)..end].iter().map(|v| (*v).clone()).collect();
+    let page: Vec<Value> = items[offset.min(end)..end]
+        .iter()
+        .map(|v| (*v).clone())
+        .collect();
     let mut metadata = json!({"resourceVersion": list["metadata"]["resourceVersion"]});
     if end < items.len() {
         metadata["continue"] = json!(format!("offset-{end}"));
