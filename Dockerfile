@@ -25,6 +25,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     set -eux; \
     target="$(uname -m)-unknown-linux-musl"; \
     rustup target add "$target"; \
+    export "CC_$(echo "$target" | tr - _)=musl-gcc"; \
     cargo build --release --locked --target "$target" -p seccomp-webhook -p seccomp-fixer; \
     mkdir -p /out; \
     for bin in seccomp-webhook seccomp-fix; do \
