@@ -2,7 +2,7 @@
 
 use json_patch::{AddOperation, PatchOperation, RemoveOperation, ReplaceOperation};
 use jsonptr::PointerBuf;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::annotations::{legacy, Legacy, Level};
 use crate::locate::PodSite;
@@ -19,9 +19,9 @@ pub(crate) struct Collected {
 }
 
 impl Collected {
-    fn record(&mut self, code: Code, pointer: &PointerBuf, message: impl AsRef<str>) {
+    fn record(&mut self, code: Code, pointer: &PointerBuf, message: impl Into<String>) {
         self.records
-            .push(Record::new(code, pointer.to_string(), message));
+            .push(Record::new(code, pointer.as_str(), message));
     }
 }
 
@@ -138,7 +138,10 @@ pub(crate) fn plan_pod(
 }
 
 fn windows_marker(spec: &Value, spec_at: &PointerBuf) -> Option<PointerBuf> {
-    let os = spec.pointer("/os/name").and_then(Value::as_str);
+    let os = spec
+        .get("os")
+        .and_then(|os| os.get("name"))
+        .and_then(Value::as_str);
     if os.is_some_and(|os| os.eq_ignore_ascii_case("windows")) {
         return Some(child(spec_at, &["os", "name"]));
     }
@@ -196,8 +199,10 @@ fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a>, Malforme
             }
             let level = read_level(item, &item_at)?;
             let name = item.get("name").and_then(Value::as_str).map(str::to_owned);
-            let privileged =
-                item.pointer("/securityContext/privileged") == Some(&Value::Bool(true));
+            let privileged = item
+                .get("securityContext")
+                .and_then(|sc| sc.get("privileged"))
+                == Some(&Value::Bool(true));
             containers.push(Container {
                 level,
                 name,
@@ -259,7 +264,7 @@ fn decide(
 ) -> Outcome {
     let field_at = child(&level.at, &["securityContext", "seccompProfile"]);
     let is_pod = container.is_none();
-    let who = container.map_or_else(|| "pod".to_owned(), |name| format!("container {name:?}"));
+    let who = Who(container);
     match &level.field {
         FieldState::Valid(Profile::Unconfined) if policy.unconfined == UnconfinedMode::Harden => {
             out.ops.push(PatchOperation::Replace(ReplaceOperation {
@@ -334,6 +339,18 @@ fn decide(
     }
 }
 
+/// Names a level in messages, formatted only when a record is made.
+struct Who<'a>(Option<&'a str>);
+
+impl std::fmt::Display for Who<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("pod"),
+            Some(name) => write!(f, "container {name:?}"),
+        }
+    }
+}
+
 fn set_field(level: &Slot, profile: &Profile, out: &mut Collected) {
     let op = if level.has_context {
         AddOperation {
@@ -343,7 +360,10 @@ fn set_field(level: &Slot, profile: &Profile, out: &mut Collected) {
     } else {
         AddOperation {
             path: child(&level.at, &["securityContext"]),
-            value: json!({ "seccompProfile": profile.to_value() }),
+            value: Value::Object(Map::from_iter([(
+                "seccompProfile".to_owned(),
+                profile.to_value(),
+            )])),
         }
     };
     out.ops.push(PatchOperation::Add(op));

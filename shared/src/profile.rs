@@ -1,7 +1,7 @@
 //! Seccomp profiles: the field's value, the legacy annotation mapping (§3) and
 //! the API server's annotation/field match rule.
 
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 /// A valid seccomp profile as the `seccompProfile` field expresses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +52,18 @@ impl Profile {
 
     /// The field's JSON value.
     pub fn to_value(&self) -> Value {
-        match self {
-            Profile::RuntimeDefault => json!({"type": "RuntimeDefault"}),
-            Profile::Unconfined => json!({"type": "Unconfined"}),
-            Profile::Localhost(path) => json!({"type": "Localhost", "localhostProfile": path}),
+        // Built by hand: `json!` serialises every value through serde.
+        let mut map = Map::with_capacity(2);
+        let kind = match self {
+            Profile::RuntimeDefault => "RuntimeDefault",
+            Profile::Unconfined => "Unconfined",
+            Profile::Localhost(_) => "Localhost",
+        };
+        map.insert("type".to_owned(), Value::String(kind.to_owned()));
+        if let Profile::Localhost(path) = self {
+            map.insert("localhostProfile".to_owned(), Value::String(path.clone()));
         }
+        Value::Object(map)
     }
 
     /// Reads a `seccompProfile` field value.
@@ -104,6 +111,7 @@ pub(crate) fn is_valid_localhost_path(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn annotation_table_of_spec_section_3() {

@@ -124,12 +124,12 @@ pub struct Record {
 impl Record {
     /// Builds a record, flattening the message to one line and shortening it to
     /// [`MAX_MESSAGE_CHARS`] characters (an ellipsis marks a cut).
-    pub fn new(code: Code, pointer: impl Into<String>, message: impl AsRef<str>) -> Record {
+    pub fn new(code: Code, pointer: impl Into<String>, message: impl Into<String>) -> Record {
         Record {
             code,
             severity: code.severity(),
             pointer: pointer.into(),
-            message: one_line(message.as_ref()),
+            message: one_line(message.into()),
         }
     }
 
@@ -139,7 +139,11 @@ impl Record {
     }
 }
 
-fn one_line(text: &str) -> String {
+fn one_line(text: String) -> String {
+    let plain_ascii = text.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if plain_ascii && text.len() <= MAX_MESSAGE_CHARS {
+        return text;
+    }
     let flat: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -3,18 +3,46 @@
 use jsonptr::PointerBuf;
 use serde_json::Value;
 
-/// The value at `pointer`, if any.
+/// The value at `pointer`, if any. Walks decoded tokens without allocating
+/// (serde_json's `Value::pointer` allocates twice per token).
 pub(crate) fn at<'a>(root: &'a Value, pointer: &PointerBuf) -> Option<&'a Value> {
-    root.pointer(pointer.as_str())
+    pointer.tokens().try_fold(root, |value, token| match value {
+        Value::Object(map) => map.get(token.decoded().as_ref()),
+        Value::Array(items) => {
+            let text = token.encoded();
+            let index: usize = text.parse().ok()?;
+            // RFC 6901: no leading zeros ("01" is not index 1).
+            (text == "0" || !text.starts_with('0')).then(|| items.get(index))?
+        }
+        _ => None,
+    })
 }
 
-/// `base` with `tokens` appended (each token is escaped per RFC 6901).
+/// `base` with `tokens` appended (each token is escaped per RFC 6901). Built
+/// in one allocation: pointer building is most of the planning cost.
 pub(crate) fn child(base: &PointerBuf, tokens: &[&str]) -> PointerBuf {
-    let mut out = base.clone();
+    let extra: usize = tokens.iter().map(|t| t.len() + 2).sum();
+    let mut text = String::with_capacity(base.as_str().len() + extra);
+    text.push_str(base.as_str());
     for token in tokens {
-        out.push_back(*token);
+        text.push('/');
+        if !token.contains(['~', '/']) {
+            text.push_str(token);
+            continue;
+        }
+        for c in token.chars() {
+            match c {
+                '~' => text.push_str("~0"),
+                '/' => text.push_str("~1"),
+                c => text.push(c),
+            }
+        }
     }
-    out
+    PointerBuf::parse(text).unwrap_or_else(|_| {
+        let mut out = base.clone();
+        tokens.iter().for_each(|t| out.push_back(*t));
+        out
+    })
 }
 
 /// A pointer from unescaped tokens.
