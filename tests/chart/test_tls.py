@@ -115,6 +115,9 @@ def test_cert_manager_mode(rendered: dict[str, list[dict[str, Any]]]) -> None:
     volumes = one(objs, "Deployment")["spec"]["template"]["spec"]["volumes"]
     tls = next(v for v in volumes if v["name"] == "tls")
     assert tls["secret"]["secretName"] == serving["spec"]["secretName"]
+    # Not the generated mode's Secret: switching modes must not have Helm
+    # delete the Secret cert-manager just wrote.
+    assert serving["spec"]["secretName"] != one(rendered["default"], "Secret")["metadata"]["name"]
     # Own PKI: self-signed Issuer -> CA Certificate -> CA Issuer -> serving Certificate.
     issuers = {i["metadata"]["name"]: i for i in of_kind(objs, "Issuer")}
     ca_issuer = issuers[serving["spec"]["issuerRef"]["name"]]

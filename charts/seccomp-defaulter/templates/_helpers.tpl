@@ -42,9 +42,14 @@ app.kubernetes.io/component: admission-webhook
 {{- end }}
 {{- end }}
 
-{{/* Secret holding the serving certificate (generated or cert-manager's). */}}
+{{/*
+Secret holding the serving certificate. The two TLS modes use different
+default names so that switching between them never has Helm delete the Secret
+cert-manager has just written (or the other way round).
+*/}}
 {{- define "seccomp-defaulter.tlsSecretName" -}}
-{{- default (printf "%s-tls" (include "seccomp-defaulter.fullname" .)) .Values.tls.secretName }}
+{{- $suffix := ternary "serving-cert" "tls" .Values.certManager.enabled }}
+{{- default (printf "%s-%s" (include "seccomp-defaulter.fullname" .) $suffix) .Values.tls.secretName }}
 {{- end }}
 
 {{/* DNS name the API server uses: <service>.<namespace>.svc */}}
