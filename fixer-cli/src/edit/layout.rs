@@ -30,18 +30,18 @@ pub fn detect(text: &str, docs: &[Document], json_hint: bool) -> Layout {
     }
 }
 
-/// Counts `child column - key column` for block mappings nested in block
-/// mappings (the file's indentation step).
+/// Counts `child key column - key column` for mappings nested in mappings
+/// on a later line (block mappings, and multi-line flow mappings as in
+/// pretty JSON): the file's indentation step.
 fn count_steps(node: &Node, steps: &mut HashMap<usize, usize>) {
     match &node.kind {
-        Kind::Mapping { entries, flow } => {
+        Kind::Mapping { entries, .. } => {
             for (key, value) in entries {
-                if !flow
-                    && matches!(value.kind, Kind::Mapping { flow: false, .. })
-                    && value.line > key.line
-                    && value.col > key.col
-                {
-                    *steps.entry(value.col - key.col).or_insert(0) += 1;
+                let child = value.entries().and_then(|e| e.first()).map(|(k, _)| k);
+                if let Some(child) = child {
+                    if child.line > key.line && child.col > key.col {
+                        *steps.entry(child.col - key.col).or_insert(0) += 1;
+                    }
                 }
                 count_steps(value, steps);
             }
@@ -68,6 +68,10 @@ mod tests {
         assert_eq!(layout("a: 1\n").step, 2);
         assert_eq!(layout("a:\r\n  b: 1\r\n").newline, "\r\n");
         assert!(layout("{\"a\": 1}").json);
+        assert_eq!(
+            layout("{\n    \"a\": {\n        \"b\": 1\n    }\n}\n").step,
+            4
+        );
         assert!(!layout("a: 1\n").json);
     }
 }

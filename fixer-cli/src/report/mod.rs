@@ -12,6 +12,7 @@ use crate::fix::process::FixerCode;
 
 /// One change or finding, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// Stable code (a core code or a fixer code).
     pub code: &'static str,
@@ -55,6 +56,7 @@ impl Finding {
 
 /// One Kubernetes object with changes or findings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ObjectReport {
     /// 0-based document index in the file.
     pub document: usize,
@@ -113,6 +115,7 @@ pub enum FileStatus {
 
 /// One file in a report.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FileReport {
     /// Path as walked (or `-`).
     pub path: String,
@@ -133,6 +136,7 @@ pub struct FileReport {
 
 /// Totals of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Files looked at.
     pub files: usize,
