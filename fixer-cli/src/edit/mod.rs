@@ -202,10 +202,10 @@ impl Editor<'_> {
             let indent = mapping.col;
             let entry = render::block_entry(key, value, indent, &self.layout);
             let splice = match next_line(text, mapping.end) {
-                Some(at) => Splice::insert(at, entry),
+                Some(at) => Splice::insert_at_column(at, indent, entry),
                 None => {
                     let body = entry.strip_suffix(nl).unwrap_or(&entry);
-                    Splice::insert(text.len(), format!("{nl}{body}"))
+                    Splice::insert_at_column(text.len(), indent, format!("{nl}{body}"))
                 }
             };
             self.splices.push(splice);
@@ -315,6 +315,7 @@ impl Editor<'_> {
             start: node.start,
             end: node.end,
             text: replacement,
+            rank: 0,
         });
         Ok(())
     }

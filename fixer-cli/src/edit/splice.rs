@@ -9,6 +9,9 @@ pub struct Splice {
     pub end: usize,
     /// Replacement text.
     pub text: String,
+    /// Among insertions at the same offset, lower ranks go first (entries of
+    /// a deeper mapping before those of the mapping around it).
+    pub rank: usize,
 }
 
 impl Splice {
@@ -18,6 +21,16 @@ impl Splice {
             start: at,
             end: at,
             text,
+            rank: 0,
+        }
+    }
+
+    /// Inserts entries of a block mapping at column `col` at `at`: at the same
+    /// offset, a deeper mapping's entries come first.
+    pub fn insert_at_column(at: usize, col: usize, text: String) -> Self {
+        Splice {
+            rank: usize::MAX - col,
+            ..Splice::insert(at, text)
         }
     }
 
@@ -27,6 +40,7 @@ impl Splice {
             start,
             end,
             text: String::new(),
+            rank: 0,
         }
     }
 }
@@ -40,7 +54,7 @@ pub struct Overlap(pub usize, pub usize);
 /// order; overlapping deletions merge (removing an entry and then its whole
 /// mapping); any other overlap, or a range off a char boundary, is an error.
 pub fn apply(original: &str, mut splices: Vec<Splice>) -> Result<String, Overlap> {
-    splices.sort_by_key(|s| (s.start, s.end));
+    splices.sort_by_key(|s| (s.start, s.end, s.rank));
     let added: usize = splices.iter().map(|s| s.text.len()).sum();
     let mut out = String::with_capacity(original.len() + added);
     let mut cursor = 0;
@@ -89,6 +103,19 @@ mod tests {
     }
 
     #[test]
+    fn deeper_insertions_go_first_at_the_same_offset() {
+        let out = apply(
+            "x\n",
+            vec![
+                Splice::insert_at_column(2, 0, "outer\n".into()),
+                Splice::insert_at_column(2, 4, "    inner\n".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(out, "x\n    inner\nouter\n");
+    }
+
+    #[test]
     fn overlapping_deletions_merge() {
         let out = apply("abcdef", vec![Splice::delete(2, 3), Splice::delete(1, 5)]).unwrap();
         assert_eq!(out, "af");
@@ -108,7 +135,8 @@ mod tests {
                 Splice {
                     start: 2,
                     end: 5,
-                    text: "y".into()
+                    text: "y".into(),
+                    rank: 0,
                 }
             ]
         )

@@ -8,6 +8,8 @@
 mod bench;
 mod policy_args;
 pub mod process;
+#[cfg(test)]
+mod proptests;
 mod verify;
 mod walk;
 mod write;
