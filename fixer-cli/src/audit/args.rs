@@ -2,6 +2,17 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Shown after the flags in `seccomp-fix audit --help`.
+const AFTER_HELP: &str = "\
+Lists (verb `list` only; the `view` ClusterRole is enough) CronJobs, Jobs, Deployments, ReplicaSets,
+StatefulSets, DaemonSets, ReplicationControllers and Pods, page by page. Objects and pods owned by a
+listed workload are reported once, under it (Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob).
+For each: the effective profile of every container, privileged containers, legacy seccomp
+annotations, and what `seccomp-fix fix` / the webhook would change. See docs/audit.md.
+
+Exit codes: 0 everything compliant, 1 something would change or fails the restricted seccomp rule,
+2 errors (unreachable server, forbidden list, bad flags).";
+
 /// Arguments of `seccomp-fix audit`.
 ///
 /// Cluster access follows kubectl: `--kubeconfig`, else the `KUBECONFIG`
@@ -9,10 +20,7 @@ use std::time::Duration;
 /// in-cluster service account. The audit is read-only: it only issues `list`
 /// requests.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Exit codes: 0 everything compliant, 1 something would change or fails the \
-restricted seccomp rule, 2 errors (unreachable server, forbidden list, bad flags)."
-)]
+#[command(after_help = AFTER_HELP)]
 pub struct AuditArgs {
     /// Path of the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster).
     #[arg(long, value_name = "FILE")]

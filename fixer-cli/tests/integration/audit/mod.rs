@@ -575,3 +575,36 @@ fn help_documents_every_flag() {
     let both = env.run(&["audit", "-n", "a", "-A"], &[]);
     assert_eq!(both.status.code(), Some(2));
 }
+
+#[test]
+fn the_policy_file_decides_what_would_change() {
+    let env = Env::new(None);
+    let policy = env.dir.path().join("policy.yaml");
+    std::fs::write(&policy, "unconfined: harden\n").unwrap();
+    let out = env.audit(&[
+        "-n",
+        "shop",
+        "--format",
+        "json",
+        "--config",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let report = json_of(&out);
+    let debug = object(&report, "Pod", "debug");
+    assert_eq!(debug["outcome"], "would-change");
+    assert_eq!(debug["passesRestrictedAfterFix"], true);
+    assert!(codes(debug).contains(&"profile-hardened"), "{debug}");
+    assert_eq!(report["summary"]["pods"]["passRestrictedAfterFix"], 4);
+
+    let before = env.server.requests().len();
+    std::fs::write(&policy, "unconfined: allow\n").unwrap();
+    let out = env.audit(&["-n", "shop", "--config", policy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("policy.yaml"), "{}", stderr(&out));
+    assert_eq!(
+        env.server.requests().len(),
+        before,
+        "a bad policy stops before any request"
+    );
+}
