@@ -1,3 +1,32 @@
+//! `seccomp-webhook`: mutating admission webhook that defaults pods to seccompProfile
+//! RuntimeDefault (SPEC §6). See docs/webhook.md.
 #![forbid(unsafe_code)]
-//! Placeholder
-fn main() {}
+
+mod admission;
+mod app;
+mod config;
+mod devcert;
+mod http;
+mod logging;
+mod metrics;
+mod reload;
+mod review;
+mod server;
+mod shutdown;
+mod state;
+mod tls;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let config = config::Config::parse();
+    match app::run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("seccomp-webhook: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

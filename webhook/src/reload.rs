@@ -1,0 +1,220 @@
+//! Re-reads the certificate pair and the policy file when they change on disk.
+//!
+//! The PARENT directories are watched (Secret and ConfigMap volumes replace a
+//! `..data` symlink rather than writing the files), access events are ignored,
+//! events are debounced, and a slow poll covers file systems without events.
+//! A file is only re-parsed when its bytes changed; a bad new version is logged
+//! and counted, and the one in use is kept.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::{EventKind, RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+use tracing::{debug, error, info, warn};
+
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::tls;
+
+const DEBOUNCE: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_secs(10);
+
+/// Why the policy file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("reading policy {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("policy {0} is not valid UTF-8")]
+    Utf8(PathBuf),
+    #[error("policy {0}: {1}")]
+    Invalid(PathBuf, seccomp_core::CoreError),
+}
+
+#[derive(Debug)]
+pub struct Reloader {
+    state: Arc<AppState>,
+    cert_file: PathBuf,
+    key_file: PathBuf,
+    policy_file: Option<PathBuf>,
+    last_pair: Option<(Vec<u8>, Vec<u8>)>,
+    last_policy: Option<Vec<u8>>,
+    last_read_error: Option<String>,
+}
+
+impl Reloader {
+    pub fn new(
+        state: Arc<AppState>,
+        cert_file: PathBuf,
+        key_file: PathBuf,
+        policy_file: Option<PathBuf>,
+    ) -> Self {
+        Reloader {
+            state,
+            cert_file,
+            key_file,
+            policy_file,
+            last_pair: None,
+            last_policy: None,
+            last_read_error: None,
+        }
+    }
+
+    /// Loads the certificate pair if its bytes changed. Returns whether a new pair is in use.
+    pub fn reload_tls(&mut self) -> bool {
+        let pair = match (
+            std::fs::read(&self.cert_file),
+            std::fs::read(&self.key_file),
+        ) {
+            (Ok(cert), Ok(key)) => (cert, key),
+            (Err(e), _) | (_, Err(e)) => {
+                let e = e.to_string();
+                if self.last_read_error.as_ref() != Some(&e) {
+                    warn!(cert = %self.cert_file.display(), key = %self.key_file.display(),
+                          error = %e, "cannot read certificate or key; keeping the current one");
+                    self.last_read_error = Some(e);
+                }
+                return false;
+            }
+        };
+        self.last_read_error = None;
+        if self.last_pair.as_ref() == Some(&pair) {
+            return false;
+        }
+        let result = tls::load_pair(&pair.0, &pair.1);
+        self.last_pair = Some(pair);
+        let metrics = &self.state.metrics;
+        match result {
+            Ok(loaded) => {
+                self.state.certs.set(loaded.key);
+                metrics.cert_expiry.set(loaded.not_after);
+                Metrics::reload(&metrics.cert_reloads, true);
+                info!(cert = %self.cert_file.display(), not_after = loaded.not_after,
+                      "serving certificate loaded");
+                true
+            }
+            Err(e) => {
+                Metrics::reload(&metrics.cert_reloads, false);
+                error!(cert = %self.cert_file.display(), key = %self.key_file.display(),
+                       error = %e, "new certificate rejected; keeping the current one");
+                false
+            }
+        }
+    }
+
+    /// Loads the policy file if its bytes changed (nothing to do without `--config`).
+    pub fn reload_policy(&mut self) -> Result<bool, PolicyError> {
+        let Some(path) = self.policy_file.clone() else {
+            return Ok(false);
+        };
+        let bytes = std::fs::read(&path).map_err(|e| PolicyError::Read(path.clone(), e))?;
+        if self.last_policy.as_ref() == Some(&bytes) {
+            return Ok(false);
+        }
+        let parsed = std::str::from_utf8(&bytes)
+            .map_err(|_| PolicyError::Utf8(path.clone()))
+            .and_then(|text| {
+                seccomp_core::Policy::from_yaml(text)
+                    .map_err(|e| PolicyError::Invalid(path.clone(), e))
+            });
+        self.last_policy = Some(bytes);
+        let ok = parsed.is_ok();
+        Metrics::reload(&self.state.metrics.config_reloads, ok);
+        let policy = parsed?;
+        self.state.set_policy(policy);
+        info!(config = %path.display(), "policy loaded");
+        Ok(true)
+    }
+
+    /// Watches and polls forever.
+    pub async fn run(mut self) {
+        let (tx, mut rx) = mpsc::channel::<()>(1);
+        let _watcher = self.watch(tx);
+        loop {
+            tokio::select! {
+                Some(()) = rx.recv() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+            tokio::time::sleep(DEBOUNCE).await;
+            while rx.try_recv().is_ok() {}
+            self.reload_tls();
+            if let Err(e) = self.reload_policy() {
+                error!(error = %e, "policy change rejected; keeping the current policy");
+            }
+        }
+    }
+
+    fn watch(&self, tx: mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
+        let handler = move |event: notify::Result<notify::Event>| match event {
+            Ok(event) if matches!(event.kind, EventKind::Access(_)) => {}
+            Ok(event) => {
+                debug!(paths = ?event.paths, kind = ?event.kind, "file event");
+                let _ = tx.try_send(());
+            }
+            Err(e) => {
+                warn!(error = %e, "file watch error");
+                let _ = tx.try_send(());
+            }
+        };
+        let mut watcher = match notify::recommended_watcher(handler) {
+            Ok(w) => w,
+            Err(e) => {
+                warn!(error = %e, "cannot watch files; polling every {}s", POLL.as_secs());
+                return None;
+            }
+        };
+        let files = [
+            Some(&self.cert_file),
+            Some(&self.key_file),
+            self.policy_file.as_ref(),
+        ];
+        for dir in watched_dirs(files.into_iter().flatten()) {
+            if let Err(e) = watcher.watch(&dir, RecursiveMode::NonRecursive) {
+                warn!(dir = %dir.display(), error = %e, "cannot watch directory; polling");
+            }
+        }
+        Some(watcher)
+    }
+}
+
+/// The parent directory of each file, and of the file it resolves to through symlinks.
+fn watched_dirs<'a>(files: impl Iterator<Item = &'a PathBuf>) -> BTreeSet<PathBuf> {
+    let mut dirs = BTreeSet::new();
+    for file in files {
+        dirs.insert(parent(file));
+        if let Ok(real) = std::fs::canonicalize(file) {
+            dirs.insert(parent(&real));
+        }
+    }
+    dirs
+}
+
+fn parent(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn parents_of_relative_and_symlinked_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("data");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join("tls.crt"), "x").unwrap();
+        let link = dir.path().join("tls.crt");
+        std::os::unix::fs::symlink(real.join("tls.crt"), &link).unwrap();
+        let rel = PathBuf::from("tls.crt");
+        let dirs = watched_dirs([&link, &rel].into_iter());
+        assert!(dirs.contains(dir.path()));
+        assert!(dirs.contains(&std::fs::canonicalize(&real).unwrap()));
+        assert!(dirs.contains(Path::new(".")));
+    }
+}
