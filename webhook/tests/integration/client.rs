@@ -1,0 +1,181 @@
+//! A small HTTPS client over tokio-rustls + hyper's connection API, so tests choose
+//! the ALPN protocol, present client certificates and see the server certificate.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use hyper::client::conn::{http1, http2};
+use hyper::{Request, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+use crate::pki::Pair;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    H1,
+    H2,
+}
+
+pub fn tls_config(ca_pem: &str, client: Option<&Pair>, proto: Proto) -> Arc<ClientConfig> {
+    tls_config_with(ca_pem, client, proto, rustls::DEFAULT_VERSIONS)
+}
+
+pub fn tls_config_with(
+    ca_pem: &str,
+    client: Option<&Pair>,
+    proto: Proto,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Arc<ClientConfig> {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_root_certificates(roots);
+    let mut config = match client {
+        Some(pair) => {
+            let chain = CertificateDer::pem_slice_iter(pair.cert.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            let key = PrivateKeyDer::from_pem_slice(pair.key.as_bytes()).unwrap();
+            builder.with_client_auth_cert(chain, key).unwrap()
+        }
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = match proto {
+        Proto::H1 => vec![b"http/1.1".to_vec()],
+        Proto::H2 => vec![b"h2".to_vec()],
+    };
+    Arc::new(config)
+}
+
+/// Opens a TLS connection to `addr` as `localhost`.
+pub async fn tls_connect(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+) -> std::io::Result<TlsStream<TcpStream>> {
+    let tcp = TcpStream::connect(addr).await?;
+    let name = ServerName::try_from("localhost").unwrap();
+    TlsConnector::from(config).connect(name, tcp).await
+}
+
+enum Sender {
+    H1(http1::SendRequest<Body>),
+    H2(http2::SendRequest<Body>),
+}
+
+/// One keep-alive connection.
+pub struct Conn {
+    sender: Sender,
+    addr: SocketAddr,
+    /// DER of the certificate the server presented.
+    pub server_cert: Vec<u8>,
+    /// The ALPN protocol the server chose.
+    pub alpn: Option<Vec<u8>>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl Conn {
+    pub async fn open(addr: SocketAddr, config: Arc<ClientConfig>) -> Result<Conn, String> {
+        let proto = if config.alpn_protocols == [b"h2".to_vec()] { Proto::H2 } else { Proto::H1 };
+        let tls = tls_connect(addr, config).await.map_err(|e| e.to_string())?;
+        let session = tls.get_ref().1;
+        let server_cert = session.peer_certificates().unwrap()[0].to_vec();
+        let alpn = session.alpn_protocol().map(<[u8]>::to_vec);
+        let io = TokioIo::new(tls);
+        let sender = match proto {
+            Proto::H1 => {
+                let (sender, conn) = http1::handshake(io).await.map_err(|e| e.to_string())?;
+                tokio::spawn(conn);
+                Sender::H1(sender)
+            }
+            Proto::H2 => {
+                let (sender, conn) =
+                    http2::handshake(TokioExecutor::new(), io).await.map_err(|e| e.to_string())?;
+                tokio::spawn(conn);
+                Sender::H2(sender)
+            }
+        };
+        Ok(Conn { sender, addr, server_cert, alpn })
+    }
+
+    pub async fn request(&mut self, method: &str, path: &str, body: Vec<u8>) -> Result<Reply, String> {
+        let builder = Request::builder().method(method).header("content-type", "application/json");
+        let response = match &mut self.sender {
+            Sender::H1(sender) => {
+                let req = builder
+                    .uri(path)
+                    .header("host", format!("localhost:{}", self.addr.port()))
+                    .body(Body::from(body))
+                    .unwrap();
+                sender.ready().await.map_err(|e| e.to_string())?;
+                sender.send_request(req).await
+            }
+            Sender::H2(sender) => {
+                let uri = format!("https://localhost:{}{path}", self.addr.port());
+                let req = builder.uri(uri).body(Body::from(body)).unwrap();
+                sender.ready().await.map_err(|e| e.to_string())?;
+                sender.send_request(req).await
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let bytes = axum::body::to_bytes(Body::new(response.into_body()), usize::MAX)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Reply { status, body: bytes.to_vec() })
+    }
+
+    pub async fn post(&mut self, path: &str, body: Vec<u8>) -> Reply {
+        self.request("POST", path, body).await.unwrap()
+    }
+}
+
+/// Opens a connection and sends one request; any TLS or HTTP failure is an `Err`.
+pub async fn try_request(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<Reply, String> {
+    let mut conn = Conn::open(addr, config).await?;
+    conn.request("POST", path, body).await
+}
+
+/// A plain-HTTP GET on the metrics port (a fresh connection each time).
+pub async fn plain_get(addr: SocketAddr, path: &str) -> Result<Reply, String> {
+    let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let (mut sender, conn) = http1::handshake::<_, Body>(TokioIo::new(tcp)).await.map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let req = Request::get(path).header("host", "localhost").body(Body::empty()).unwrap();
+    let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let bytes = axum::body::to_bytes(Body::new(response.into_body()), usize::MAX)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Reply { status, body: bytes.to_vec() })
+}

@@ -1,0 +1,14 @@
+//! The one integration-test binary of `seccomp-webhook`: every test starts the real
+//! binary on loopback with rcgen certificates in a tempdir.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod client;
+mod fixtures;
+mod harness;
+mod pki;
+
+mod admission;
+mod bad_input;
+mod lifecycle;
+mod tls;
