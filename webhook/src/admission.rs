@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use seccomp_core::{Plan, Policy};
+use seccomp_core::{Code, Plan, Policy, Record};
 use serde_json::{json, Value};
 
 use crate::review::{Answer, Request};
@@ -120,18 +120,33 @@ pub fn admit(request: &Request, policy: &Policy, scope: Scope) -> Outcome {
     let plan = match catch_unwind(AssertUnwindSafe(|| seccomp_core::plan(object, policy))) {
         Ok(plan) => plan,
         Err(_) => {
-            let mut outcome = uninterpretable(kind_label, "internal error while planning");
+            let mut outcome = uninterpretable(kind_label, "internal error while planning", &[]);
             outcome.panicked = true;
             return outcome;
         }
     };
     if plan.pods == 0 {
         if is_pod || workload {
-            return uninterpretable(kind_label, "no pod spec found");
+            return uninterpretable(kind_label, "no pod spec found", &plan.records);
         }
         // Not a kind the core knows (nor a configured custom kind): not applicable.
         return skip("kind");
     }
+    let broken = |code| plan.records.iter().any(|r| r.code == code);
+    if plan.patch.0.is_empty() {
+        if broken(Code::MalformedObject) {
+            return uninterpretable(kind_label, "malformed object", &plan.records);
+        }
+        if broken(Code::NoPodSpec) {
+            return uninterpretable(kind_label, "no pod spec found", &plan.records);
+        }
+    }
+    // A configured custom kind: its name is a bounded label too.
+    let kind_label = if is_pod || workload {
+        kind_label
+    } else {
+        kind.kind.clone()
+    };
     planned(plan, kind_label)
 }
 
@@ -179,10 +194,15 @@ fn planned(plan: Plan, kind_label: String) -> Outcome {
     }
 }
 
-fn uninterpretable(kind_label: String, why: &str) -> Outcome {
+/// Allowed unchanged, with a warning saying so, then the core's own findings.
+fn uninterpretable(kind_label: String, why: &str, records: &[Record]) -> Outcome {
+    let first = format!("{kind_label} left unchanged: {why}");
+    let findings = records.iter().filter(|r| r.code != Code::NotApplicable);
     Outcome {
         answer: Answer {
-            warnings: warnings([format!("{kind_label} left unchanged: {why}").as_str()]),
+            warnings: warnings(
+                std::iter::once(first.as_str()).chain(findings.map(|r| r.message.as_str())),
+            ),
             ..Answer::default()
         },
         verdict: Verdict::Uninterpretable,
@@ -340,8 +360,21 @@ mod tests {
         let out = admit(&req, &Policy::default(), Scope::default());
         assert_eq!(out.verdict, Verdict::Uninterpretable);
         assert!(out.answer.patch.is_none());
-        assert_eq!(out.answer.warnings.len(), 1);
-        assert!(out.answer.warnings[0].contains("left unchanged"));
+        assert!(
+            out.answer.warnings[0].contains("Deployment left unchanged"),
+            "{:?}",
+            out.answer.warnings
+        );
+
+        let bad = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":"x"}});
+        let out = admit(
+            &request(("", "Pod"), "CREATE", None, bad),
+            &Policy::default(),
+            Scope::default(),
+        );
+        assert_eq!(out.verdict, Verdict::Uninterpretable, "{out:?}");
+        assert!(out.answer.patch.is_none());
+        assert!(out.answer.warnings.len() >= 2, "{:?}", out.answer.warnings);
     }
 
     #[test]

@@ -17,7 +17,9 @@ async fn admit(
 ) -> (Value, Value) {
     let uid = format!("uid-{}-{operation}", gvk.kind.to_lowercase());
     let mut conn = webhook.conn(proto).await;
-    let reply = conn.post("/mutate", body(&review(&uid, gvk, operation, sub, object))).await;
+    let reply = conn
+        .post("/mutate", body(&review(&uid, gvk, operation, sub, object)))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     let response = reply.json();
     let patched = apply_response(&response, &uid, object);
@@ -46,7 +48,10 @@ async fn pod_create_is_defaulted_with_warning_and_audit_annotation() {
     let audit = &response["response"]["auditAnnotations"];
     let summary: Value = serde_json::from_str(audit["seccomp-changes"].as_str().unwrap()).unwrap();
     assert_eq!(summary["operations"], 1);
-    assert_eq!(summary["changes"][0]["pointer"], "/spec/securityContext/seccompProfile");
+    assert_eq!(
+        summary["changes"][0]["pointer"],
+        "/spec/securityContext/seccompProfile"
+    );
 
     // Planning the fixed pod again changes nothing.
     let (again, unchanged) = admit(&webhook, Proto::H1, &POD, "CREATE", None, &patched).await;
@@ -62,7 +67,15 @@ async fn deployment_is_defaulted_on_create_and_update_over_http2() {
     expected["spec"]["template"]["spec"]["securityContext"]["seccompProfile"] =
         json!({"type": "RuntimeDefault"});
     for operation in ["CREATE", "UPDATE"] {
-        let (_, patched) = admit(&webhook, Proto::H2, &DEPLOYMENT, operation, None, &deployment).await;
+        let (_, patched) = admit(
+            &webhook,
+            Proto::H2,
+            &DEPLOYMENT,
+            operation,
+            None,
+            &deployment,
+        )
+        .await;
         assert_eq!(patched, expected, "{operation}");
     }
 }
@@ -73,7 +86,8 @@ async fn cronjob_template_is_defaulted() {
     let cronjob = fixtures::cronjob();
     let (_, patched) = admit(&webhook, Proto::H1, &CRONJOB, "CREATE", None, &cronjob).await;
     let mut expected = cronjob.clone();
-    expected["spec"]["jobTemplate"]["spec"]["template"]["spec"]["securityContext"] = runtime_default();
+    expected["spec"]["jobTemplate"]["spec"]["template"]["spec"]["securityContext"] =
+        runtime_default();
     assert_eq!(patched, expected);
 }
 
@@ -130,7 +144,15 @@ async fn dry_run_is_answered_the_same_way() {
 async fn pods_only_mode_leaves_workloads_alone() {
     let webhook = Webhook::start(&["--pods-only"]);
     let deployment = fixtures::deployment();
-    let (_, patched) = admit(&webhook, Proto::H1, &DEPLOYMENT, "CREATE", None, &deployment).await;
+    let (_, patched) = admit(
+        &webhook,
+        Proto::H1,
+        &DEPLOYMENT,
+        "CREATE",
+        None,
+        &deployment,
+    )
+    .await;
     assert_eq!(patched, deployment);
     let pod = fixtures::pod();
     let (_, patched) = admit(&webhook, Proto::H1, &POD, "CREATE", None, &pod).await;
@@ -142,10 +164,14 @@ async fn uninterpretable_object_is_allowed_with_a_warning_and_logged() {
     let mut webhook = Webhook::start(&[]);
     let broken = json!({"apiVersion": "apps/v1", "kind": "Deployment",
                         "metadata": {"name": "broken"}, "spec": {"template": "oops"}});
-    let (response, patched) = admit(&webhook, Proto::H1, &DEPLOYMENT, "CREATE", None, &broken).await;
+    let (response, patched) =
+        admit(&webhook, Proto::H1, &DEPLOYMENT, "CREATE", None, &broken).await;
     assert_eq!(patched, broken);
     let w = warnings(&response);
-    assert!(w.iter().any(|w| w.starts_with("seccomp-defaulter: ")), "{w:?}");
+    assert!(
+        w.iter().any(|w| w.starts_with("seccomp-defaulter: ")),
+        "{w:?}"
+    );
     let line = webhook.wait_log(std::time::Duration::from_secs(5), |l| {
         l["message"] == "admission" && l["name"] == "broken"
     });
@@ -157,7 +183,9 @@ async fn one_log_line_per_request() {
     let mut webhook = Webhook::start(&[]);
     let pod = fixtures::pod();
     admit(&webhook, Proto::H1, &POD, "CREATE", None, &pod).await;
-    let line = webhook.wait_log(std::time::Duration::from_secs(5), |l| l["message"] == "admission");
+    let line = webhook.wait_log(std::time::Duration::from_secs(5), |l| {
+        l["message"] == "admission"
+    });
     assert_eq!(line["uid"], "uid-pod-CREATE");
     assert_eq!(line["kind"], "Pod");
     assert_eq!(line["namespace"], "team-a");

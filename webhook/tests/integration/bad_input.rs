@@ -10,19 +10,42 @@ async fn malformed_bodies_get_400_with_a_reason() {
     let cases: [(&[u8], &str); 5] = [
         (b"{not json", "not valid JSON"),
         (b"", "not valid JSON"),
-        (br#"{"apiVersion":"v1","kind":"ConfigMap","data":{}}"#, "expected apiVersion"),
-        (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#, "no request"),
-        (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":"oops"}"#, "not an AdmissionReview"),
+        (
+            br#"{"apiVersion":"v1","kind":"ConfigMap","data":{}}"#,
+            "expected apiVersion",
+        ),
+        (
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#,
+            "no request",
+        ),
+        (
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":"oops"}"#,
+            "not an AdmissionReview",
+        ),
     ];
     for proto in [Proto::H1, Proto::H2] {
         let mut conn = webhook.conn(proto).await;
         for (input, reason) in cases {
             let reply = conn.post("/mutate", input.to_vec()).await;
-            assert_eq!(reply.status, 400, "{proto:?} {}", String::from_utf8_lossy(input));
-            assert!(reply.text().contains(reason), "{proto:?}: {} lacks {reason}", reply.text());
+            assert_eq!(
+                reply.status,
+                400,
+                "{proto:?} {}",
+                String::from_utf8_lossy(input)
+            );
+            assert!(
+                reply.text().contains(reason),
+                "{proto:?}: {} lacks {reason}",
+                reply.text()
+            );
         }
         // The same connection still answers a good request.
-        let ok = conn.post("/mutate", body(&review("u", &POD, "CREATE", None, &fixtures::pod()))).await;
+        let ok = conn
+            .post(
+                "/mutate",
+                body(&review("u", &POD, "CREATE", None, &fixtures::pod())),
+            )
+            .await;
         assert_eq!(ok.status, 200);
     }
     let series = r#"seccomp_webhook_admission_requests_total{kind="unknown",operation="unknown",result="bad_request"}"#;
@@ -40,7 +63,11 @@ async fn oversized_bodies_get_413() {
         let mut conn = webhook.conn(proto).await;
         let reply = conn.post("/mutate", big.clone()).await;
         assert_eq!(reply.status, 413, "{proto:?}");
-        assert!(reply.text().contains("larger than 4096 bytes"), "{}", reply.text());
+        assert!(
+            reply.text().contains("larger than 4096 bytes"),
+            "{}",
+            reply.text()
+        );
     }
     // A small request on a new connection still works.
     let mut conn = webhook.conn(Proto::H1).await;
@@ -54,8 +81,26 @@ async fn oversized_bodies_get_413() {
 async fn wrong_method_and_path_are_refused() {
     let webhook = Webhook::start(&[]);
     let mut conn = webhook.conn(Proto::H1).await;
-    assert_eq!(conn.request("GET", "/mutate", Vec::new()).await.unwrap().status, 405);
-    assert_eq!(conn.request("POST", "/other", Vec::new()).await.unwrap().status, 404);
+    assert_eq!(
+        conn.request("GET", "/mutate", Vec::new())
+            .await
+            .unwrap()
+            .status,
+        405
+    );
+    assert_eq!(
+        conn.request("POST", "/other", Vec::new())
+            .await
+            .unwrap()
+            .status,
+        404
+    );
     // /metrics is only on the plain port.
-    assert_eq!(conn.request("GET", "/metrics", Vec::new()).await.unwrap().status, 404);
+    assert_eq!(
+        conn.request("GET", "/metrics", Vec::new())
+            .await
+            .unwrap()
+            .status,
+        404
+    );
 }

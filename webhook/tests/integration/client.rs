@@ -101,7 +101,11 @@ impl Reply {
 
 impl Conn {
     pub async fn open(addr: SocketAddr, config: Arc<ClientConfig>) -> Result<Conn, String> {
-        let proto = if config.alpn_protocols == [b"h2".to_vec()] { Proto::H2 } else { Proto::H1 };
+        let proto = if config.alpn_protocols == [b"h2".to_vec()] {
+            Proto::H2
+        } else {
+            Proto::H1
+        };
         let tls = tls_connect(addr, config).await.map_err(|e| e.to_string())?;
         let session = tls.get_ref().1;
         let server_cert = session.peer_certificates().unwrap()[0].to_vec();
@@ -114,17 +118,30 @@ impl Conn {
                 Sender::H1(sender)
             }
             Proto::H2 => {
-                let (sender, conn) =
-                    http2::handshake(TokioExecutor::new(), io).await.map_err(|e| e.to_string())?;
+                let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 tokio::spawn(conn);
                 Sender::H2(sender)
             }
         };
-        Ok(Conn { sender, addr, server_cert, alpn })
+        Ok(Conn {
+            sender,
+            addr,
+            server_cert,
+            alpn,
+        })
     }
 
-    pub async fn request(&mut self, method: &str, path: &str, body: Vec<u8>) -> Result<Reply, String> {
-        let builder = Request::builder().method(method).header("content-type", "application/json");
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<Reply, String> {
+        let builder = Request::builder()
+            .method(method)
+            .header("content-type", "application/json");
         let response = match &mut self.sender {
             Sender::H1(sender) => {
                 let req = builder
@@ -147,7 +164,10 @@ impl Conn {
         let bytes = axum::body::to_bytes(Body::new(response.into_body()), usize::MAX)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Reply { status, body: bytes.to_vec() })
+        Ok(Reply {
+            status,
+            body: bytes.to_vec(),
+        })
     }
 
     pub async fn post(&mut self, path: &str, body: Vec<u8>) -> Reply {
@@ -169,13 +189,21 @@ pub async fn try_request(
 /// A plain-HTTP GET on the metrics port (a fresh connection each time).
 pub async fn plain_get(addr: SocketAddr, path: &str) -> Result<Reply, String> {
     let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-    let (mut sender, conn) = http1::handshake::<_, Body>(TokioIo::new(tcp)).await.map_err(|e| e.to_string())?;
+    let (mut sender, conn) = http1::handshake::<_, Body>(TokioIo::new(tcp))
+        .await
+        .map_err(|e| e.to_string())?;
     tokio::spawn(conn);
-    let req = Request::get(path).header("host", "localhost").body(Body::empty()).unwrap();
+    let req = Request::get(path)
+        .header("host", "localhost")
+        .body(Body::empty())
+        .unwrap();
     let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
     let status = response.status();
     let bytes = axum::body::to_bytes(Body::new(response.into_body()), usize::MAX)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(Reply { status, body: bytes.to_vec() })
+    Ok(Reply {
+        status,
+        body: bytes.to_vec(),
+    })
 }

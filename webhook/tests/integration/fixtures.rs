@@ -11,10 +11,24 @@ pub struct Gvk {
     pub resource: &'static str,
 }
 
-pub const POD: Gvk = Gvk { group: "", version: "v1", kind: "Pod", resource: "pods" };
-pub const DEPLOYMENT: Gvk =
-    Gvk { group: "apps", version: "v1", kind: "Deployment", resource: "deployments" };
-pub const CRONJOB: Gvk = Gvk { group: "batch", version: "v1", kind: "CronJob", resource: "cronjobs" };
+pub const POD: Gvk = Gvk {
+    group: "",
+    version: "v1",
+    kind: "Pod",
+    resource: "pods",
+};
+pub const DEPLOYMENT: Gvk = Gvk {
+    group: "apps",
+    version: "v1",
+    kind: "Deployment",
+    resource: "deployments",
+};
+pub const CRONJOB: Gvk = Gvk {
+    group: "batch",
+    version: "v1",
+    kind: "CronJob",
+    resource: "cronjobs",
+};
 
 pub fn review(
     uid: &str,
@@ -47,7 +61,9 @@ pub fn review(
 fn title(op: &str) -> String {
     let lower = op.to_lowercase();
     let mut c = lower.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 pub fn body(review: &Value) -> Vec<u8> {
@@ -125,9 +141,14 @@ pub fn apply_response(response: &Value, uid: &str, object: &Value) -> Value {
         (None, None) => {}
         (Some(t), Some(p)) => {
             assert_eq!(t, "JSONPatch");
-            let raw = base64::engine::general_purpose::STANDARD.decode(p.as_str().unwrap()).unwrap();
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(p.as_str().unwrap())
+                .unwrap();
             let patch: json_patch::Patch = serde_json::from_slice(&raw).unwrap();
-            assert!(!patch.0.is_empty(), "a patchType must come with a non-empty patch");
+            assert!(
+                !patch.0.is_empty(),
+                "a patchType must come with a non-empty patch"
+            );
             json_patch::patch(&mut out, &patch).unwrap();
         }
         other => panic!("patchType and patch must come together: {other:?}"),

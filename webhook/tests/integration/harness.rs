@@ -14,7 +14,6 @@ use tempfile::TempDir;
 use crate::client::{self, Conn, Proto};
 use crate::pki::{Ca, Pair};
 
-
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A directory like a mounted Secret: `tls.crt -> ..data/tls.crt`, `..data -> ..<n>`;
@@ -25,11 +24,25 @@ pub struct SecretDir {
 }
 
 impl SecretDir {
+    /// A directory holding a serving certificate pair as `tls.crt` and `tls.key`.
     pub fn new(root: &Path, pair: &Pair) -> SecretDir {
+        SecretDir::with_files(
+            root,
+            &[
+                ("tls.crt", pair.cert.as_str()),
+                ("tls.key", pair.key.as_str()),
+            ],
+        )
+    }
+
+    pub fn with_files(root: &Path, files: &[(&str, &str)]) -> SecretDir {
         std::fs::create_dir_all(root).unwrap();
-        let mut dir = SecretDir { root: root.to_path_buf(), generation: 0 };
-        dir.update(&[("tls.crt", pair.cert.as_str()), ("tls.key", pair.key.as_str())]);
-        for name in ["tls.crt", "tls.key"] {
+        let mut dir = SecretDir {
+            root: root.to_path_buf(),
+            generation: 0,
+        };
+        dir.update(files);
+        for (name, _) in files {
             std::os::unix::fs::symlink(format!("..data/{name}"), root.join(name)).unwrap();
         }
         dir
@@ -49,7 +62,10 @@ impl SecretDir {
     }
 
     pub fn rotate(&mut self, pair: &Pair) {
-        self.update(&[("tls.crt", pair.cert.as_str()), ("tls.key", pair.key.as_str())]);
+        self.update(&[
+            ("tls.crt", pair.cert.as_str()),
+            ("tls.key", pair.key.as_str()),
+        ]);
     }
 
     pub fn cert(&self) -> PathBuf {
@@ -178,16 +194,34 @@ impl Webhook {
 
     /// Waits for a log line matching `pred`; panics with the output so far if none comes.
     pub fn wait_log(&mut self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        self.wait_logs(timeout, 1, pred)
+    }
+
+    /// Waits for the `n`th log line matching `pred` and returns it.
+    pub fn wait_logs(
+        &mut self,
+        timeout: Duration,
+        n: usize,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let start = Instant::now();
         loop {
-            if let Some(line) = self.logs().into_iter().find(&pred) {
+            if let Some(line) = self.logs().into_iter().filter(&pred).nth(n - 1) {
                 return line;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("webhook exited ({status}) early\nlogs: {:#?}\nstderr: {}", self.logs(), self.stderr());
+                panic!(
+                    "webhook exited ({status}) early\nlogs: {:#?}\nstderr: {}",
+                    self.logs(),
+                    self.stderr()
+                );
             }
             if start.elapsed() > timeout {
-                panic!("no such log line in {timeout:?}\nlogs: {:#?}\nstderr: {}", self.logs(), self.stderr());
+                panic!(
+                    "no such log line in {timeout:?}\nlogs: {:#?}\nstderr: {}",
+                    self.logs(),
+                    self.stderr()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -207,7 +241,11 @@ impl Webhook {
 
     /// Sends SIGTERM through the `kill` command.
     pub fn sigterm(&self) {
-        let status = Command::new("kill").arg("-TERM").arg(self.pid().to_string()).status().unwrap();
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 
@@ -217,13 +255,19 @@ impl Webhook {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(start.elapsed() < timeout, "webhook did not exit in {timeout:?}: {:#?}", self.logs());
+            assert!(
+                start.elapsed() < timeout,
+                "webhook did not exit in {timeout:?}: {:#?}",
+                self.logs()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     pub async fn conn(&self, proto: Proto) -> Conn {
-        Conn::open(self.https, client::tls_config(&self.ca_pem, None, proto)).await.unwrap()
+        Conn::open(self.https, client::tls_config(&self.ca_pem, None, proto))
+            .await
+            .unwrap()
     }
 
     /// The Prometheus exposition from the plain metrics port.

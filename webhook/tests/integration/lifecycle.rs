@@ -13,8 +13,16 @@ async fn probes_answer_on_both_ports() {
     let webhook = Webhook::start(&[]);
     let mut conn = webhook.conn(Proto::H2).await;
     for path in ["/healthz", "/readyz"] {
-        assert_eq!(conn.request("GET", path, Vec::new()).await.unwrap().status, 200, "{path}");
-        assert_eq!(plain_get(webhook.metrics, path).await.unwrap().status, 200, "{path}");
+        assert_eq!(
+            conn.request("GET", path, Vec::new()).await.unwrap().status,
+            200,
+            "{path}"
+        );
+        assert_eq!(
+            plain_get(webhook.metrics, path).await.unwrap().status,
+            200,
+            "{path}"
+        );
     }
 }
 
@@ -26,24 +34,46 @@ async fn metrics_counters_move() {
     assert_eq!(webhook.metric(mutated).await, 0.0);
     let mut conn = webhook.conn(Proto::H1).await;
     for i in 0..3 {
-        let r = conn.post("/mutate", body(&review(&format!("m{i}"), &POD, "CREATE", None, &fixtures::pod()))).await;
+        let r = conn
+            .post(
+                "/mutate",
+                body(&review(
+                    &format!("m{i}"),
+                    &POD,
+                    "CREATE",
+                    None,
+                    &fixtures::pod(),
+                )),
+            )
+            .await;
         assert_eq!(r.status, 200);
     }
-    let r = conn.post("/mutate", body(&review("s", &POD, "UPDATE", None, &fixtures::pod()))).await;
+    let r = conn
+        .post(
+            "/mutate",
+            body(&review("s", &POD, "UPDATE", None, &fixtures::pod())),
+        )
+        .await;
     assert_eq!(r.status, 200);
 
     let text = webhook.metrics_text().await;
     let value = |s| crate::harness::metric_value(&text, s);
     assert_eq!(value(mutated), 3.0, "{text}");
     assert_eq!(value(skipped), 1.0, "{text}");
-    assert_eq!(value("seccomp_webhook_admission_duration_seconds_count"), 4.0);
+    assert_eq!(
+        value("seccomp_webhook_admission_duration_seconds_count"),
+        4.0
+    );
     let mutations: f64 = text
         .lines()
         .filter(|l| l.starts_with(r#"seccomp_webhook_mutations_total{kind="Pod""#))
         .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
         .sum();
     assert!(mutations >= 3.0, "{text}");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     assert!(value("seccomp_webhook_certificate_expiry_timestamp_seconds") > now);
     assert_eq!(value("seccomp_webhook_panics_total"), 0.0);
 }
@@ -65,18 +95,37 @@ async fn not_ready_until_a_certificate_appears() {
     );
     let ready = plain_get(webhook.metrics, "/readyz").await.unwrap();
     assert_eq!(ready.status, 503);
-    assert!(ready.text().contains("no serving certificate"), "{}", ready.text());
-    assert!(tls_connect(webhook.https, tls_config(&webhook.ca_pem, None, Proto::H1)).await.is_err());
+    assert!(
+        ready.text().contains("no serving certificate"),
+        "{}",
+        ready.text()
+    );
+    assert!(
+        tls_connect(webhook.https, tls_config(&webhook.ca_pem, None, Proto::H1))
+            .await
+            .is_err()
+    );
 
     std::fs::write(&key, &pair.key).unwrap();
     std::fs::write(&cert, &pair.cert).unwrap();
     let started = Instant::now();
     while plain_get(webhook.metrics, "/readyz").await.unwrap().status != 200 {
-        assert!(started.elapsed() < Duration::from_secs(15), "never became ready");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "never became ready"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut conn = webhook.conn(Proto::H1).await;
-    assert_eq!(conn.post("/mutate", body(&review("late", &POD, "CREATE", None, &fixtures::pod()))).await.status, 200);
+    assert_eq!(
+        conn.post(
+            "/mutate",
+            body(&review("late", &POD, "CREATE", None, &fixtures::pod()))
+        )
+        .await
+        .status,
+        200
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,7 +135,9 @@ async fn sigterm_fails_readiness_drains_in_flight_requests_and_exits_zero() {
     let (head, tail) = payload.split_at(payload.len() / 2);
 
     // A request whose body is only half sent when SIGTERM arrives.
-    let mut stream = tls_connect(webhook.https, tls_config(&webhook.ca_pem, None, Proto::H1)).await.unwrap();
+    let mut stream = tls_connect(webhook.https, tls_config(&webhook.ca_pem, None, Proto::H1))
+        .await
+        .unwrap();
     let headers = format!(
         "POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         payload.len()
@@ -105,16 +156,28 @@ async fn sigterm_fails_readiness_drains_in_flight_requests_and_exits_zero() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(signalled.elapsed() < Duration::from_millis(900), "readiness did not fail at once");
+    assert!(
+        signalled.elapsed() < Duration::from_millis(900),
+        "readiness did not fail at once"
+    );
     // During the delay new connections are still served.
     let mut conn = webhook.conn(Proto::H1).await;
-    assert_eq!(conn.request("GET", "/healthz", Vec::new()).await.unwrap().status, 200);
+    assert_eq!(
+        conn.request("GET", "/healthz", Vec::new())
+            .await
+            .unwrap()
+            .status,
+        200
+    );
     drop(conn);
 
     // After the delay the listener is closed, but the in-flight request completes.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let late = tls_connect(webhook.https, tls_config(&webhook.ca_pem, None, Proto::H1)).await;
-    assert!(late.is_err(), "new connections must be refused after the delay");
+    assert!(
+        late.is_err(),
+        "new connections must be refused after the delay"
+    );
     stream.write_all(tail).await.unwrap();
     stream.flush().await.unwrap();
     let mut response = Vec::new();
@@ -125,5 +188,8 @@ async fn sigterm_fails_readiness_drains_in_flight_requests_and_exits_zero() {
 
     let status = webhook.wait_exit(Duration::from_secs(15));
     assert_eq!(status.code(), Some(0));
-    assert!(webhook.logs().iter().any(|l| l["message"] == "shut down cleanly"));
+    assert!(webhook
+        .logs()
+        .iter()
+        .any(|l| l["message"] == "shut down cleanly"));
 }

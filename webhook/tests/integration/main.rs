@@ -11,4 +11,5 @@ mod pki;
 mod admission;
 mod bad_input;
 mod lifecycle;
+mod policy;
 mod tls;

@@ -25,12 +25,18 @@ impl Ca {
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let pem = params.self_signed(&key).unwrap().pem();
-        Ca { pem, issuer: Issuer::new(params, key) }
+        Ca {
+            pem,
+            issuer: Issuer::new(params, key),
+        }
     }
 
     /// A serving certificate for localhost and 127.0.0.1.
     pub fn server(&self) -> Pair {
-        self.issue(&["localhost", "127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth)
+        self.issue(
+            &["localhost", "127.0.0.1"],
+            ExtendedKeyUsagePurpose::ServerAuth,
+        )
     }
 
     pub fn client(&self, name: &str) -> Pair {
@@ -41,9 +47,14 @@ impl Ca {
         let key = KeyPair::generate().unwrap();
         let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
         let mut params = CertificateParams::new(names.clone()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, names[0].as_str());
+        params
+            .distinguished_name
+            .push(DnType::CommonName, names[0].as_str());
         params.extended_key_usages = vec![usage];
         let cert = params.signed_by(&key, &self.issuer).unwrap();
-        Pair { cert: cert.pem(), key: key.serialize_pem() }
+        Pair {
+            cert: cert.pem(),
+            key: key.serialize_pem(),
+        }
     }
 }

@@ -15,7 +15,9 @@ use crate::harness::{Setup, Webhook};
 use crate::pki::Ca;
 
 fn der(pem: &str) -> Vec<u8> {
-    CertificateDer::from_pem_slice(pem.as_bytes()).unwrap().to_vec()
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap()
+        .to_vec()
 }
 
 fn pod_review(uid: &str) -> Vec<u8> {
@@ -39,7 +41,9 @@ async fn both_http_versions_and_tls12_are_served() {
     assert_eq!(answers[0], answers[1]);
 
     let tls12 = tls_config_with(&webhook.ca_pem, None, Proto::H1, &[&rustls::version::TLS12]);
-    let reply = try_request(webhook.https, tls12, "/mutate", pod_review("tls12")).await.unwrap();
+    let reply = try_request(webhook.https, tls12, "/mutate", pod_review("tls12"))
+        .await
+        .unwrap();
     assert_eq!(reply.status, 200);
 }
 
@@ -84,8 +88,19 @@ async fn rotation_under_load_fails_no_request_and_new_connections_see_the_new_ce
 
     let stop = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::new();
-    for (proto, fresh) in [(Proto::H1, false), (Proto::H2, false), (Proto::H1, true), (Proto::H2, true)] {
-        let task = load(webhook.https, webhook.ca_pem.clone(), proto, fresh, stop.clone());
+    for (proto, fresh) in [
+        (Proto::H1, false),
+        (Proto::H2, false),
+        (Proto::H1, true),
+        (Proto::H2, true),
+    ] {
+        let task = load(
+            webhook.https,
+            webhook.ca_pem.clone(),
+            proto,
+            fresh,
+            stop.clone(),
+        );
         workers.push(tokio::spawn(task));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -99,7 +114,10 @@ async fn rotation_under_load_fails_no_request_and_new_connections_see_the_new_ce
             break;
         }
         assert_eq!(conn.server_cert, first);
-        assert!(started.elapsed() < Duration::from_secs(15), "new certificate never served");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "new certificate never served"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -113,7 +131,10 @@ async fn rotation_under_load_fails_no_request_and_new_connections_see_the_new_ce
     }
     assert!(total > 20, "too little load to mean anything: {total}");
     // A connection opened before the rotation keeps working.
-    assert_eq!(before.post("/mutate", pod_review("old-conn")).await.status, 200);
+    assert_eq!(
+        before.post("/mutate", pod_review("old-conn")).await.status,
+        200
+    );
     assert_eq!(webhook.metric(RELOADED_OK).await, 2.0);
 }
 
@@ -124,7 +145,9 @@ async fn a_bad_new_pair_is_rejected_and_the_old_one_kept() {
     let mut webhook = setup.start(&[]);
     let other = setup.ca.server();
     let mismatched = setup.ca.server();
-    setup.secret.update(&[("tls.crt", &other.cert), ("tls.key", &mismatched.key)]);
+    setup
+        .secret
+        .update(&[("tls.crt", &other.cert), ("tls.key", &mismatched.key)]);
     webhook.wait_log(Duration::from_secs(15), |l| {
         l["message"] == "new certificate rejected; keeping the current one"
     });
@@ -132,7 +155,9 @@ async fn a_bad_new_pair_is_rejected_and_the_old_one_kept() {
     let mut conn = webhook.conn(Proto::H1).await;
     assert_eq!(conn.server_cert, first);
     assert_eq!(conn.post("/mutate", pod_review("still")).await.status, 200);
-    let ready = crate::client::plain_get(webhook.metrics, "/readyz").await.unwrap();
+    let ready = crate::client::plain_get(webhook.metrics, "/readyz")
+        .await
+        .unwrap();
     assert_eq!(ready.status, 200);
 }
 
@@ -146,17 +171,25 @@ async fn client_certificates_are_required_with_a_client_ca() {
     let good = clients.client("kube-apiserver");
     for proto in [Proto::H1, Proto::H2] {
         let config = tls_config(&webhook.ca_pem, Some(&good), proto);
-        let reply = try_request(webhook.https, config, "/mutate", pod_review("mtls")).await.unwrap();
+        let reply = try_request(webhook.https, config, "/mutate", pod_review("mtls"))
+            .await
+            .unwrap();
         assert_eq!(reply.status, 200, "{proto:?}");
     }
     let stranger = Ca::new("other CA").client("kube-apiserver");
     for client in [None, Some(&stranger)] {
         let config = tls_config(&webhook.ca_pem, client, Proto::H1);
         let result = try_request(webhook.https, config, "/mutate", pod_review("no")).await;
-        assert!(result.is_err(), "accepted without a valid client certificate: {:?}", client.is_some());
+        assert!(
+            result.is_err(),
+            "accepted without a valid client certificate: {:?}",
+            client.is_some()
+        );
     }
     // The plain metrics port needs no client certificate.
-    let ready = crate::client::plain_get(webhook.metrics, "/readyz").await.unwrap();
+    let ready = crate::client::plain_get(webhook.metrics, "/readyz")
+        .await
+        .unwrap();
     assert_eq!(ready.status, 200);
 }
 
@@ -174,5 +207,8 @@ async fn dev_self_signed_serves_a_pod_patch() {
     .unwrap();
     assert_eq!(reply.status, 200);
     let patched = apply_response(&reply.json(), "dev", &pod);
-    assert_eq!(patched["spec"]["securityContext"], json!({"seccompProfile": {"type": "RuntimeDefault"}}));
+    assert_eq!(
+        patched["spec"]["securityContext"],
+        json!({"seccompProfile": {"type": "RuntimeDefault"}})
+    );
 }
