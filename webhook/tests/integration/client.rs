@@ -160,14 +160,7 @@ impl Conn {
             }
         }
         .map_err(|e| e.to_string())?;
-        let status = response.status();
-        let bytes = axum::body::to_bytes(Body::new(response.into_body()), usize::MAX)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(Reply {
-            status,
-            body: bytes.to_vec(),
-        })
+        read_reply(response).await
     }
 
     pub async fn post(&mut self, path: &str, body: Vec<u8>) -> Reply {
@@ -198,6 +191,10 @@ pub async fn plain_get(addr: SocketAddr, path: &str) -> Result<Reply, String> {
         .body(Body::empty())
         .unwrap();
     let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    read_reply(response).await
+}
+
+async fn read_reply(response: hyper::Response<hyper::body::Incoming>) -> Result<Reply, String> {
     let status = response.status();
     let bytes = axum::body::to_bytes(Body::new(response.into_body()), usize::MAX)
         .await
