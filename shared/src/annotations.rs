@@ -9,34 +9,34 @@ pub const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.
 
 /// Which level a legacy annotation applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Level {
+pub(crate) enum Level<'a> {
     Pod,
-    Container(String),
+    Container(&'a str),
 }
 
 /// One legacy annotation found on a pod template.
 #[derive(Debug, Clone)]
-pub(crate) struct Legacy {
-    pub key: String,
-    pub level: Level,
+pub(crate) struct Legacy<'a> {
+    pub key: &'a str,
+    pub level: Level<'a>,
     /// The value, if it is a string (annotations must be strings).
-    pub value: Option<String>,
+    pub value: Option<&'a str>,
 }
 
 /// The legacy seccomp annotations of `annotations`, in key order.
-pub(crate) fn legacy(annotations: &Map<String, Value>) -> Vec<Legacy> {
+pub(crate) fn legacy(annotations: &Map<String, Value>) -> Vec<Legacy<'_>> {
     annotations
         .iter()
         .filter_map(|(key, value)| {
             let level = if key == POD_ANNOTATION {
                 Level::Pod
             } else {
-                Level::Container(key.strip_prefix(CONTAINER_ANNOTATION_PREFIX)?.to_owned())
+                Level::Container(key.strip_prefix(CONTAINER_ANNOTATION_PREFIX)?)
             };
             Some(Legacy {
-                key: key.clone(),
+                key,
                 level,
-                value: value.as_str().map(str::to_owned),
+                value: value.as_str(),
             })
         })
         .collect()

@@ -37,16 +37,16 @@ struct Slot {
     field: FieldState,
 }
 
-struct Container {
+struct Container<'a> {
     level: Slot,
-    name: Option<String>,
+    name: Option<&'a str>,
     privileged: bool,
 }
 
 /// The parts of a pod the decision reads, checked for shape first.
 struct Shape<'a> {
     pod: Slot,
-    containers: Vec<Container>,
+    containers: Vec<Container<'a>>,
     annotations: Option<&'a Map<String, Value>>,
 }
 
@@ -115,16 +115,16 @@ pub(crate) fn plan_pod(
     let mut outcomes = Vec::with_capacity(shape.containers.len());
     for container in &shape.containers {
         if container.privileged {
-            let name = container.name.as_deref().unwrap_or("?");
+            let name = container.name.unwrap_or("?");
             let msg = format!("container {name:?} is privileged: seccomp does not apply to it");
             out.record(Code::PrivilegedContainer, &container.level.at, msg);
         }
-        let annotation = container.name.as_deref().and_then(|name| {
+        let annotation = container.name.and_then(|name| {
             legacy
                 .iter()
-                .find(|l| matches!(&l.level, Level::Container(n) if n == name))
+                .find(|l| matches!(l.level, Level::Container(n) if n == name))
         });
-        let name = Some(container.name.as_deref().unwrap_or("?"));
+        let name = Some(container.name.unwrap_or("?"));
         outcomes.push(decide(
             &container.level,
             annotation,
@@ -198,7 +198,7 @@ fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a>, Malforme
                 return Err((item_at, format!("{list} item is {}", type_name(item))));
             }
             let level = read_level(item, &item_at)?;
-            let name = item.get("name").and_then(Value::as_str).map(str::to_owned);
+            let name = item.get("name").and_then(Value::as_str);
             let privileged = item
                 .get("securityContext")
                 .and_then(|sc| sc.get("privileged"))
@@ -256,24 +256,25 @@ fn read_level(level: &Value, level_at: &PointerBuf) -> Result<Slot, Malformed> {
 /// `container` is the container's name, `None` for the pod level.
 fn decide(
     level: &Slot,
-    annotation: Option<&Legacy>,
+    annotation: Option<&Legacy<'_>>,
     container: Option<&str>,
     policy: &Policy,
     default: &Profile,
     out: &mut Collected,
 ) -> Outcome {
-    let field_at = child(&level.at, &["securityContext", "seccompProfile"]);
+    // Built only when a record or an operation needs it.
+    let field_at = || child(&level.at, &["securityContext", "seccompProfile"]);
     let is_pod = container.is_none();
     let who = Who(container);
     match &level.field {
         FieldState::Valid(Profile::Unconfined) if policy.unconfined == UnconfinedMode::Harden => {
             out.ops.push(PatchOperation::Replace(ReplaceOperation {
-                path: field_at.clone(),
+                path: field_at(),
                 value: default.to_value(),
             }));
             out.record(
                 Code::ProfileHardened,
-                &field_at,
+                &field_at(),
                 format!("{who}: Unconfined replaced by {default}"),
             );
             Outcome::Field(default.clone())
@@ -282,14 +283,14 @@ fn decide(
             if *profile == Profile::Unconfined {
                 let msg =
                     format!("{who} explicitly chose Unconfined: kept, fails the restricted policy");
-                out.record(Code::UnconfinedExplicit, &field_at, msg);
+                out.record(Code::UnconfinedExplicit, &field_at(), msg);
             }
             Outcome::Field(profile.clone())
         }
         FieldState::Invalid(reason) => {
             out.record(
                 Code::InvalidProfileField,
-                &field_at,
+                &field_at(),
                 format!("{who}: {reason}; left as is"),
             );
             Outcome::Invalid
@@ -297,8 +298,7 @@ fn decide(
         FieldState::Absent => {
             let from_annotation = annotation.filter(|_| policy.migrate_annotations);
             if let Some(legacy) = from_annotation {
-                let Some(mut profile) = legacy.value.as_deref().and_then(Profile::from_annotation)
-                else {
+                let Some(mut profile) = legacy.value.and_then(Profile::from_annotation) else {
                     return Outcome::Absent;
                 };
                 let mut note = "";
@@ -314,21 +314,21 @@ fn decide(
                 };
                 out.record(
                     code,
-                    &field_at,
+                    &field_at(),
                     format!("{who}: set {profile} from legacy annotation{note}"),
                 );
                 if profile == Profile::Unconfined {
                     let msg = format!(
                         "{who}: legacy annotation chose Unconfined: kept, fails restricted"
                     );
-                    out.record(Code::UnconfinedExplicit, &field_at, msg);
+                    out.record(Code::UnconfinedExplicit, &field_at(), msg);
                 }
                 Outcome::Migrated(profile)
             } else if is_pod {
                 set_field(level, default, out);
                 out.record(
                     Code::PodProfileDefaulted,
-                    &field_at,
+                    &field_at(),
                     format!("pod: set {default}"),
                 );
                 Outcome::Field(default.clone())
@@ -373,7 +373,7 @@ fn set_field(level: &Slot, profile: &Profile, out: &mut Collected) {
 /// reports the ones left in place.
 fn settle_annotations(
     shape: &Shape<'_>,
-    legacy: &[Legacy],
+    legacy: &[Legacy<'_>],
     pod_outcome: &Outcome,
     container_outcomes: &[Outcome],
     site: &PodSite,
@@ -383,14 +383,14 @@ fn settle_annotations(
     let annotations_at = site.annotations();
     let mut removed = Vec::new();
     for annotation in legacy {
-        let key_at = child(&annotations_at, &[&annotation.key]);
-        let value = annotation.value.as_deref().unwrap_or("");
+        let key_at = child(&annotations_at, &[annotation.key]);
+        let value = annotation.value.unwrap_or("");
         let outcome = match &annotation.level {
             Level::Pod => Some(pod_outcome),
             Level::Container(name) => shape
                 .containers
                 .iter()
-                .position(|c| c.name.as_deref() == Some(name.as_str()))
+                .position(|c| c.name == Some(*name))
                 .and_then(|i| container_outcomes.get(i)),
         };
         let key = &annotation.key;
