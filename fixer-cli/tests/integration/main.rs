@@ -5,4 +5,5 @@
 
 mod audit;
 mod fix;
+mod patch;
 mod util;
