@@ -10,7 +10,7 @@ mod policy_args;
 pub mod process;
 #[cfg(test)]
 mod proptests;
-mod verify;
+pub mod verify;
 mod walk;
 mod write;
 

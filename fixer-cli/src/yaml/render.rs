@@ -70,9 +70,33 @@ fn push_block_entry(out: &mut String, key: &str, value: &Value, indent: usize, l
             out.push_str(layout.newline);
             push_block_mapping(out, value, indent + layout.step, layout);
         }
+        Value::Array(items) if !items.is_empty() => {
+            out.push_str(layout.newline);
+            for item in items {
+                push_block_item(out, item, indent, layout);
+            }
+        }
         _ => {
             out.push(' ');
             out.push_str(&yaml_scalar(value));
+            out.push_str(layout.newline);
+        }
+    }
+}
+
+/// One `- item` of a block sequence whose dashes sit at `indent`.
+fn push_block_item(out: &mut String, item: &Value, indent: usize, layout: &Layout) {
+    out.push_str(&" ".repeat(indent));
+    out.push_str("- ");
+    match item {
+        Value::Object(map) if !map.is_empty() => {
+            let mut first = String::new();
+            push_block_mapping(&mut first, item, indent + 2, layout);
+            // The first entry goes on the dash's line.
+            out.push_str(first.get(indent + 2..).unwrap_or_default());
+        }
+        _ => {
+            out.push_str(&yaml_scalar(item));
             out.push_str(layout.newline);
         }
     }
@@ -152,6 +176,15 @@ mod tests {
         assert_eq!(
             block_entry("a", &json!({"b": true}), 0, &crlf4),
             "a:\r\n    b: true\r\n"
+        );
+    }
+
+    #[test]
+    fn block_sequences_of_mappings() {
+        let v = json!([{"message": "m", "field": {"path": "a.b"}}, "x"]);
+        assert_eq!(
+            block_entry("results", &v, 0, &YAML),
+            "results:\n- message: m\n  field:\n    path: a.b\n- x\n"
         );
     }
 

@@ -5,5 +5,6 @@
 
 mod audit;
 mod fix;
+mod krm;
 mod patch;
 mod util;
