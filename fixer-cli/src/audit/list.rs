@@ -125,14 +125,26 @@ fn timed_out(listing: &Listing<'_>, resource: &Resource) -> ListError {
 fn classify(listing: &Listing<'_>, resource: &Resource, error: &kube::Error) -> ListError {
     let name = resource.qualified_name();
     let where_ = scope(listing.namespace);
-    let kube::Error::Api(status) = error else {
-        let message = format!(
-            "cannot reach the Kubernetes API server {} (list {name} {where_}, --timeout {:?}): {}",
-            listing.server,
-            listing.timeout,
-            chain(error)
-        );
-        return base(listing, resource, None, message, true);
+    let status = match error {
+        kube::Error::Api(status) => status,
+        // Connection, TLS, timeout and credential-plugin failures: nothing else will work either.
+        kube::Error::HyperError(_) | kube::Error::Service(_) | kube::Error::Auth(_) => {
+            let message = format!(
+                "cannot reach the Kubernetes API server {} (list {name} {where_}, --timeout {:?}): {}",
+                listing.server,
+                listing.timeout,
+                chain(error)
+            );
+            return base(listing, resource, None, message, true);
+        }
+        // An answer that is not a list (a proxy's page, an undecodable object): this list only.
+        other => {
+            let message = format!(
+                "cannot list {name} {where_}: unexpected answer: {}",
+                chain(other)
+            );
+            return base(listing, resource, None, message, false);
+        }
     };
     let code = status.code;
     let server_says = if status.message.is_empty() {

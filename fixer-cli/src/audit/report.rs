@@ -251,3 +251,105 @@ fn kind_rank(kind: &str) -> usize {
         .position(|r| r.kind == kind)
         .unwrap_or(usize::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(namespace: &str, kind: &str, name: &str, outcome: Outcome) -> ObjectReport {
+        ObjectReport {
+            namespace: namespace.to_owned(),
+            kind: kind.to_owned(),
+            api_version: "v1".to_owned(),
+            name: name.to_owned(),
+            outcome,
+            passes_restricted: outcome == Outcome::Compliant,
+            passes_restricted_after_fix: outcome != Outcome::NonCompliant,
+            pods: PodCount::default(),
+            containers: Vec::new(),
+            legacy_annotations: BTreeMap::new(),
+            records: Vec::new(),
+            patch: json_patch::Patch(Vec::new()),
+        }
+    }
+
+    fn scope() -> Scope {
+        Scope {
+            server: "https://x".to_owned(),
+            context: "c".to_owned(),
+            config_source: "f".to_owned(),
+            namespace: None,
+        }
+    }
+
+    fn error() -> ListError {
+        ListError {
+            verb: "list",
+            resource: "pods".to_owned(),
+            namespace: None,
+            status: Some(403),
+            message: "forbidden".to_owned(),
+            fatal: false,
+        }
+    }
+
+    #[test]
+    fn objects_sort_by_namespace_then_owner_kind_then_name() {
+        let objects = vec![
+            object("b", "Pod", "a", Outcome::Compliant),
+            object("a", "Pod", "z", Outcome::Compliant),
+            object("a", "Deployment", "y", Outcome::Compliant),
+            object("a", "CronJob", "x", Outcome::Compliant),
+            object("a", "Pod", "m", Outcome::Compliant),
+        ];
+        let report = Report::new(scope(), objects, PodSummary::default(), Vec::new());
+        let order: Vec<String> = report
+            .objects
+            .iter()
+            .map(|o| format!("{}/{}/{}", o.namespace, o.kind, o.name))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "a/CronJob/x",
+                "a/Deployment/y",
+                "a/Pod/m",
+                "a/Pod/z",
+                "b/Pod/a"
+            ]
+        );
+    }
+
+    #[test]
+    fn exit_code_ranks_errors_over_changes_over_compliance() {
+        let clean = vec![
+            object("a", "Pod", "p", Outcome::Compliant),
+            object("a", "Pod", "w", Outcome::Skipped),
+        ];
+        assert_eq!(
+            Report::new(scope(), clean.clone(), PodSummary::default(), Vec::new()).exit_code(),
+            0
+        );
+        for outcome in [Outcome::WouldChange, Outcome::NonCompliant] {
+            let mut objects = clean.clone();
+            objects.push(object("a", "Pod", "x", outcome));
+            let report = Report::new(scope(), objects.clone(), PodSummary::default(), Vec::new());
+            assert_eq!(report.exit_code(), 1);
+            assert_eq!(report.summary.outcomes.get(outcome), 1);
+            let report = Report::new(scope(), objects, PodSummary::default(), vec![error()]);
+            assert_eq!(report.exit_code(), 2);
+        }
+    }
+
+    #[test]
+    fn shares_are_percentages_and_full_without_pods() {
+        let pods = PodSummary {
+            listed: 8,
+            pass_restricted: 2,
+            pass_restricted_after_fix: 6,
+        };
+        assert!((pods.share_now() - 25.0).abs() < 1e-9);
+        assert!((pods.share_after_fix() - 75.0).abs() < 1e-9);
+        assert!((PodSummary::default().share_now() - 100.0).abs() < 1e-9);
+    }
+}

@@ -608,3 +608,31 @@ fn the_policy_file_decides_what_would_change() {
         "a bad policy stops before any request"
     );
 }
+
+#[test]
+fn a_server_certificate_from_another_ca_is_refused() {
+    let env = Env::new(None);
+    let other_key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let other_ca = params.self_signed(&other_key).unwrap().pem();
+    let ca = base64::engine::general_purpose::STANDARD.encode(other_ca);
+    let text = kubeconfig(
+        &env.server.url(),
+        &format!("certificate-authority-data: {ca}"),
+        None,
+    );
+    std::fs::write(env.kubeconfig(), text).unwrap();
+    let out = env.audit(&["-A", "--timeout", "5s"]);
+    assert_eq!(out.status.code(), Some(2), "stdout: {}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot reach the Kubernetes API server"),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(
+        env.server.requests().is_empty(),
+        "no request got through TLS"
+    );
+}
