@@ -410,6 +410,20 @@ fn the_namespace_defaults_to_the_contexts_and_kubeconfig_comes_from_the_environm
         .collect();
     assert_eq!(namespaces, ["kube-system", "kube-system"]);
 
+    // --kubeconfig wins over KUBECONFIG.
+    let kubeconfig = server_env.kubeconfig();
+    let out = server_env.run(
+        &[
+            "audit",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "-n",
+            "batch",
+        ],
+        &[("KUBECONFIG", "/nonexistent/kubeconfig")],
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+
     // And ~/.kube/config when nothing else is given.
     let home_config = server_env.dir.path().join(".kube");
     std::fs::create_dir_all(&home_config).unwrap();
@@ -635,4 +649,55 @@ fn a_server_certificate_from_another_ca_is_refused() {
         env.server.requests().is_empty(),
         "no request got through TLS"
     );
+}
+
+/// Runs `cmd` under `script` (util-linux) so that stderr is a terminal;
+/// `None` when `script` is not installed.
+fn under_a_terminal(cmd: &str, home: &Path) -> Option<Output> {
+    let out = std::process::Command::new("script")
+        .args(["-qec", cmd, "/dev/null"])
+        .env("HOME", home)
+        .env_remove("KUBECONFIG")
+        .output();
+    match out {
+        Ok(out) => Some(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => panic!("running script: {e}"),
+    }
+}
+
+#[test]
+fn progress_is_drawn_on_a_terminal_only_and_never_on_stdout() {
+    let env = Env::new(None);
+    let report = env.dir.path().join("report.json");
+    let base = format!(
+        "{} audit --kubeconfig {} -A --chunk-size 1 --format json",
+        crate::util::bin().display(),
+        env.kubeconfig().display()
+    );
+    let Some(tty) = under_a_terminal(&format!("{base} > {}", report.display()), env.dir.path())
+    else {
+        eprintln!("SKIP: `script` (util-linux) is not installed; cannot give the audit a terminal");
+        return;
+    };
+    assert_eq!(
+        tty.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&tty.stdout)
+    );
+    let terminal = String::from_utf8_lossy(&tty.stdout).into_owned();
+    assert!(terminal.contains("listing pods ("), "{terminal}");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["summary"]["objects"], 8);
+
+    let quiet = under_a_terminal(
+        &format!("{base} --no-progress > {}", report.display()),
+        env.dir.path(),
+    )
+    .unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("listing"));
+    // Not a terminal: nothing drawn.
+    let piped = env.audit(&["-A", "--format", "json"]);
+    assert!(!stderr(&piped).contains("listing"), "{}", stderr(&piped));
 }
