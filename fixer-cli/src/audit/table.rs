@@ -1,6 +1,8 @@
 //! The human-readable report: objects grouped by namespace, then a summary.
 use std::fmt::Write;
 
+use seccomp_core::Code;
+
 use super::report::{ObjectReport, Outcome, Report};
 
 /// Renders the whole report as text.
@@ -75,7 +77,12 @@ fn namespace_block(out: &mut String, namespace: &str, objects: &[ObjectReport]) 
 }
 
 fn details(out: &mut String, object: &ObjectReport) {
-    if object.outcome != Outcome::Skipped {
+    // A Windows pod has no seccomp at all: "unset (Unconfined …)" would mislead.
+    let windows = object
+        .records
+        .iter()
+        .any(|r| r.code == Code::SkippedWindows);
+    if !windows {
         for container in &object.containers {
             let privileged = if container.privileged {
                 "  [privileged: seccomp does not apply]"

@@ -10,6 +10,7 @@
 //! | shop        | Deployment web (→ 2 ReplicaSets → 2 Pods)| would-change      |
 //! | shop        | Pod debug, container Unconfined          | non-compliant     |
 //! | shop        | Pod legacy-cache, legacy annotation      | would-change      |
+//! | tools       | Pod toolbox, opt-out, no profile         | skipped           |
 //! | win         | Pod iis-0, Windows (owner StatefulSet)   | skipped           |
 //!
 //! StatefulSets are forbidden (403) at cluster scope, so `-A` exits 2.
@@ -176,6 +177,7 @@ fn json_report_of_all_namespaces_folds_owned_objects_and_names_the_forbidden_lis
             "shop Deployment/web",
             "shop Pod/debug",
             "shop Pod/legacy-cache",
+            "tools Pod/toolbox",
             "win Pod/iis-0",
         ]
     );
@@ -233,13 +235,19 @@ fn json_report_of_all_namespaces_folds_owned_objects_and_names_the_forbidden_lis
     assert_eq!(iis["outcome"], "skipped");
     assert!(codes(iis).contains(&"skipped-windows"), "{iis}");
 
+    let toolbox = object(&report, "Pod", "toolbox");
+    assert_eq!(toolbox["outcome"], "skipped");
+    assert_eq!(toolbox["passesRestricted"], false);
+    assert_eq!(toolbox["passesRestrictedAfterFix"], false);
+    assert!(codes(toolbox).contains(&"skipped-opt-out"), "{toolbox}");
+
     let summary = &report["summary"];
-    assert_eq!(summary["objects"], 8);
+    assert_eq!(summary["objects"], 9);
     assert_eq!(summary["outcomes"]["compliant"], 3);
     assert_eq!(summary["outcomes"]["wouldChange"], 3);
     assert_eq!(summary["outcomes"]["nonCompliant"], 1);
-    assert_eq!(summary["outcomes"]["skipped"], 1);
-    assert_eq!(summary["pods"]["listed"], 9);
+    assert_eq!(summary["outcomes"]["skipped"], 2);
+    assert_eq!(summary["pods"]["listed"], 10);
     assert_eq!(summary["pods"]["passRestricted"], 5);
     assert_eq!(summary["pods"]["passRestrictedAfterFix"], 8);
     assert_eq!(summary["privilegedContainers"], 1);
@@ -305,7 +313,8 @@ fn table_groups_by_namespace_and_summarises() {
     };
     assert!(position("NAMESPACE batch") < position("NAMESPACE kube-system"));
     assert!(position("NAMESPACE kube-system") < position("NAMESPACE shop"));
-    assert!(position("NAMESPACE shop") < position("NAMESPACE win"));
+    assert!(position("NAMESPACE shop") < position("NAMESPACE tools"));
+    assert!(position("NAMESPACE tools") < position("NAMESPACE win"));
     let row = |name: &str| {
         text.lines()
             .find(|l| l.trim_start().starts_with(name))
@@ -321,6 +330,16 @@ fn table_groups_by_namespace_and_summarises() {
     assert_eq!(row("CronJob/nightly"), "CronJob/nightly compliant pass 1/1");
     assert_eq!(row("Pod/debug"), "Pod/debug non-compliant fail 0/1");
     assert_eq!(row("Pod/iis-0"), "Pod/iis-0 skipped pass 1/1");
+    assert_eq!(row("Pod/toolbox"), "Pod/toolbox skipped fail 0/1");
+    let opted_out = "      toolbox: unset (Unconfined at runtime";
+    assert!(
+        text.contains(opted_out),
+        "opted-out pods still show their profile:\n{text}"
+    );
+    assert!(
+        !text.contains("      iis: "),
+        "Windows pods have no profile to show:\n{text}"
+    );
     assert!(
         !text.contains("ReplicaSet/"),
         "ReplicaSets are folded into their Deployment:\n{text}"
@@ -343,11 +362,11 @@ fn table_groups_by_namespace_and_summarises() {
     ));
     assert!(text.contains("      change: pod-profile-defaulted: "));
     assert!(
-        text.contains("  objects: 8 (compliant 3, would-change 3, non-compliant 1, skipped 1)"),
+        text.contains("  objects: 9 (compliant 3, would-change 3, non-compliant 1, skipped 2)"),
         "{text}"
     );
     assert!(
-        text.contains("  pods: 9 listed, 5 (55.6%) pass the Pod Security Standards restricted seccomp rule, 8 (88.9%) would after seccomp-fix / the webhook"),
+        text.contains("  pods: 10 listed, 5 (50.0%) pass the Pod Security Standards restricted seccomp rule, 8 (80.0%) would after seccomp-fix / the webhook"),
         "{text}"
     );
     assert!(text.contains("  privileged containers: 1"));
@@ -371,6 +390,11 @@ fn exit_code_is_0_when_compliant_and_1_when_something_would_change() {
         .requests()
         .iter()
         .all(|r| r.path.contains("/namespaces/batch/")));
+
+    // Skipped objects (opt-out) do not raise the exit code, even when failing the rule.
+    let tools = env.audit(&["-n", "tools"]);
+    assert_eq!(tools.status.code(), Some(0), "stderr: {}", stderr(&tools));
+    assert!(stdout(&tools).contains("Pod/toolbox"));
 
     let shop = env.audit(&["--namespace", "shop"]);
     assert_eq!(shop.status.code(), Some(1), "stderr: {}", stderr(&shop));
@@ -689,7 +713,7 @@ fn progress_is_drawn_on_a_terminal_only_and_never_on_stdout() {
     let terminal = String::from_utf8_lossy(&tty.stdout).into_owned();
     assert!(terminal.contains("listing pods ("), "{terminal}");
     let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert_eq!(json["summary"]["objects"], 8);
+    assert_eq!(json["summary"]["objects"], 9);
 
     let quiet = under_a_terminal(
         &format!("{base} --no-progress > {}", report.display()),
