@@ -14,7 +14,7 @@ pub mod verify;
 mod walk;
 mod write;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -88,49 +88,69 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         stdout: args.stdout,
     };
     let progress = progress_bar(inputs.len(), args.no_progress);
-    let handled: Vec<Handled> = inputs
-        .par_iter()
-        .map(|input| {
-            let handled = handle(input, &policy, mode);
-            progress.inc(1);
-            handled
-        })
-        .collect();
-    progress.finish_and_clear();
-
-    let stdin_used = inputs.contains(&Input::Stdin);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut files = Vec::with_capacity(handled.len() + walk_errors.len());
-    for item in handled {
-        if let Some(text) = &item.stdout {
-            out.write_all(text.as_bytes())
-                .context("writing to stdout")?;
-        }
-        files.push(item.report);
-    }
-    for err in walk_errors {
-        files.push(error_report(err.path, err.message, None));
-    }
-    out.flush().context("writing to stdout")?;
-    let summary = Summary::of(&files);
     let dry = !mode.write;
+    let stdin_used = inputs.contains(&Input::Stdin);
     let report_on_stdout = !(mode.diff || mode.stdout || stdin_used);
-    let mut report_out: Box<dyn Write> = if report_on_stdout {
-        Box::new(out)
+    let mut stdout = BufWriter::new(std::io::stdout());
+    let mut stderr = BufWriter::new(std::io::stderr());
+    let mut summary = Summary::default();
+    // Files with something to say, for the JSON and SARIF documents; the text
+    // report is streamed, so memory stays flat however large the tree.
+    let mut notable = Vec::new();
+    let mut emit = |report: FileReport,
+                    summary: &mut Summary,
+                    stdout: &mut BufWriter<_>,
+                    stderr: &mut BufWriter<_>|
+     -> anyhow::Result<()> {
+        summary.add(&report);
+        if args.format == Format::Text {
+            let out: &mut dyn Write = if report_on_stdout { stdout } else { stderr };
+            report::text::write_file(out, &report, dry)?;
+        } else if report.is_notable() {
+            notable.push(report);
+        }
+        Ok(())
+    };
+    // Chunks keep memory bounded and the output in input order.
+    for chunk in inputs.chunks(CHUNK) {
+        let handled: Vec<Handled> = chunk
+            .par_iter()
+            .map(|input| {
+                let handled = handle(input, &policy, mode);
+                progress.inc(1);
+                handled
+            })
+            .collect();
+        for item in handled {
+            if let Some(text) = &item.stdout {
+                stdout
+                    .write_all(text.as_bytes())
+                    .context("writing to stdout")?;
+            }
+            emit(item.report, &mut summary, &mut stdout, &mut stderr)?;
+        }
+    }
+    progress.finish_and_clear();
+    for err in walk_errors {
+        emit(
+            error_report(err.path, err.message, None),
+            &mut summary,
+            &mut stdout,
+            &mut stderr,
+        )?;
+    }
+    let out: &mut dyn Write = if report_on_stdout {
+        &mut stdout
     } else {
-        Box::new(std::io::stderr().lock())
+        &mut stderr
     };
     match args.format {
-        Format::Text => report::text::write(&mut report_out, &files, &summary, dry)?,
-        Format::Json => writeln!(
-            report_out,
-            "{:#}",
-            report::json::render(&files, &summary, dry)
-        )?,
-        Format::Sarif => writeln!(report_out, "{:#}", report::sarif::render(&files))?,
+        Format::Text => report::text::write_summary(out, &summary, dry)?,
+        Format::Json => writeln!(out, "{:#}", report::json::render(&notable, &summary, dry))?,
+        Format::Sarif => writeln!(out, "{:#}", report::sarif::render(&notable))?,
     }
-    report_out.flush()?;
+    stdout.flush().context("writing to stdout")?;
+    stderr.flush()?;
     Ok(if summary.errors > 0 {
         ExitCode::from(2)
     } else if args.check && summary.files_changed > 0 {
@@ -139,6 +159,9 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     })
 }
+
+/// Files processed in parallel before their results are printed.
+const CHUNK: usize = 512;
 
 fn progress_bar(len: usize, disabled: bool) -> ProgressBar {
     if disabled || len < 200 || !std::io::stderr().is_terminal() {

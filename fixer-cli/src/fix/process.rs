@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use super::verify::verify;
 use crate::edit::{self, layout, path::line_of, splice, EditError};
 use crate::report::{Finding, ObjectReport};
-use crate::yaml::tree::{self, Kind, Node, Style, SyntaxError};
+use crate::yaml::scan::{scan, DocHead};
+use crate::yaml::tree::{self, Node, SyntaxError};
 use crate::yaml::value::to_value;
 
 const BOM: char = '\u{feff}';
@@ -60,15 +61,31 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
         Some(rest) => (true, rest),
         None => (false, text),
     };
+    // First pass over events only: most files hold nothing pod-bearing.
     let templated = body.contains("{{");
-    let docs = match tree::parse(body) {
-        Ok(docs) => docs,
+    let heads = match scan(body) {
+        Ok(heads) => heads,
         Err(_) if templated => return Processed::status(Status::Template),
         Err(err) => return Processed::status(Status::Invalid(err)),
     };
-    if templated && docs.iter().any(|d| looks_templated(&d.root)) {
+    if heads.templated {
         return Processed::status(Status::Template);
     }
+    if heads.docs.iter().all(|d| d.kind.is_none()) {
+        return Processed::status(Status::NotKubernetes);
+    }
+    let candidate = |d: &DocHead| {
+        d.kind
+            .as_deref()
+            .is_some_and(|k| is_candidate(d.api_version.as_deref().unwrap_or(""), k, policy))
+    };
+    if !heads.docs.iter().any(candidate) {
+        return Processed::status(Status::Unchanged);
+    }
+    let docs = match tree::parse(body) {
+        Ok(docs) => docs,
+        Err(err) => return Processed::status(Status::Invalid(err)),
+    };
     let mut out = Processed::status(Status::NotKubernetes);
     let mut splices = Vec::new();
     let mut expected: Vec<Option<Value>> = vec![None; docs.len()];
@@ -78,7 +95,12 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
             continue;
         };
         out.status = Status::Unchanged;
-        if !is_candidate(&doc.root, kind, policy) {
+        let api_version = doc
+            .root
+            .get("apiVersion")
+            .and_then(Node::scalar)
+            .unwrap_or("");
+        if !is_candidate(api_version, kind, policy) {
             continue;
         }
         let mut object = ObjectReport::new(index, doc.root.line, kind, name_of(&doc.root));
@@ -221,28 +243,10 @@ fn name_of(root: &Node) -> String {
 /// Whether the core may have anything to do with this object: a `*List`, or
 /// a kind whose pod the core locates. Saves converting CRDs, ConfigMaps and
 /// dashboards to JSON values.
-fn is_candidate(root: &Node, kind: &str, policy: &Policy) -> bool {
+fn is_candidate(api_version: &str, kind: &str, policy: &Policy) -> bool {
     if kind.ends_with("List") {
         return true;
     }
-    let api_version = root.get("apiVersion").and_then(Node::scalar).unwrap_or("");
     let stub = json!({"apiVersion": api_version, "kind": kind});
     locate(&stub, policy).iter().any(|site| site.pod.is_some())
-}
-
-/// A plain scalar starting with `{{` or a mapping key that is a collection
-/// (`{{ x }}` read as flow mappings): the text only parsed as YAML by
-/// accident. `{{` inside a string (alert rule texts, `name-{{x}}`) is data.
-fn looks_templated(node: &Node) -> bool {
-    match &node.kind {
-        Kind::Scalar {
-            value,
-            style: Style::Plain,
-        } => value.starts_with("{{"),
-        Kind::Scalar { .. } | Kind::Alias(_) => false,
-        Kind::Sequence { items, .. } => items.iter().any(looks_templated),
-        Kind::Mapping { entries, .. } => entries
-            .iter()
-            .any(|(k, v)| k.scalar().is_none() || looks_templated(k) || looks_templated(v)),
-    }
 }

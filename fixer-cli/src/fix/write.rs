@@ -1,5 +1,5 @@
-//! Safe writes: a temp file in the same directory, fsync, permissions (and
-//! on Unix owner) copied, then an atomic rename over the original.
+//! Safe writes: a temp file in the same directory, permissions (and on Unix
+//! owner) copied, fsync, then an atomic rename over the original.
 
 use std::fs;
 use std::io::{self, Write};
@@ -25,11 +25,10 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
             std::os::unix::fs::fchown(tmp.as_file(), Some(metadata.uid()), Some(metadata.gid()));
     }
     tmp.as_file().sync_all()?;
+    // The data is on disk before the rename: after a crash the path holds
+    // the old or the new contents, never a torn file. (The directory is not
+    // fsynced per file: that only decides which of the two survives.)
     tmp.persist(&target).map_err(|e| e.error)?;
-    #[cfg(unix)]
-    if let Ok(dir) = fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
     Ok(())
 }
 

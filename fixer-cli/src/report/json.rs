@@ -1,22 +1,15 @@
-//! `--format json`: every file with a status other than unchanged/ignored, or
-//! with findings, and the summary.
+//! `--format json`: every notable file (a status other than unchanged or
+//! ignored, or findings) and the summary.
 
 use serde_json::{json, Value};
 
-use super::{FileReport, FileStatus, Summary};
+use super::{FileReport, Summary};
 
-/// The JSON report.
+/// The JSON report over the notable files.
 pub fn render(files: &[FileReport], summary: &Summary, dry: bool) -> Value {
-    let listed: Vec<&FileReport> = files
-        .iter()
-        .filter(|f| {
-            !matches!(f.status, FileStatus::Unchanged | FileStatus::Ignored)
-                || !f.objects.is_empty()
-        })
-        .collect();
     json!({
         "dryRun": dry,
-        "files": listed,
+        "files": files,
         "summary": summary,
     })
 }

@@ -113,6 +113,14 @@ pub enum FileStatus {
     Error,
 }
 
+impl FileReport {
+    /// Whether the file belongs in a report: not merely unchanged or ignored.
+    pub fn is_notable(&self) -> bool {
+        !matches!(self.status, FileStatus::Unchanged | FileStatus::Ignored)
+            || !self.objects.is_empty()
+    }
+}
+
 /// One file in a report.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -151,25 +159,19 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Totals over `files`.
-    pub fn of(files: &[FileReport]) -> Self {
-        let mut s = Summary {
-            files: files.len(),
-            ..Summary::default()
-        };
-        for file in files {
-            match file.status {
-                FileStatus::Changed => s.files_changed += 1,
-                FileStatus::SkippedTemplate => s.skipped += 1,
-                FileStatus::Error => s.errors += 1,
-                FileStatus::Unchanged | FileStatus::Ignored => {}
-            }
-            if file.status != FileStatus::Error && file.object_errors > 0 {
-                s.errors += 1;
-            }
-            s.objects_fixed += file.objects.iter().filter(|o| o.fixed).count();
+    /// Counts one more file.
+    pub fn add(&mut self, file: &FileReport) {
+        self.files += 1;
+        match file.status {
+            FileStatus::Changed => self.files_changed += 1,
+            FileStatus::SkippedTemplate => self.skipped += 1,
+            FileStatus::Error => self.errors += 1,
+            FileStatus::Unchanged | FileStatus::Ignored => {}
         }
-        s
+        if file.status != FileStatus::Error && file.object_errors > 0 {
+            self.errors += 1;
+        }
+        self.objects_fixed += file.objects.iter().filter(|o| o.fixed).count();
     }
 }
 

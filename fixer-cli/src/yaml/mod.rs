@@ -5,5 +5,6 @@
 pub mod offsets;
 pub mod render;
 pub mod scalar;
+pub mod scan;
 pub mod tree;
 pub mod value;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# CLI benchmark: `seccomp-fix fix --check` and `seccomp-fix fix` (on a copy)
+# against a baseline, in the same run, of merely reading and parsing every
+# file with the same YAML parser (`seccomp-fix fix --bench-parse-only`:
+# saphyr-parser events, rayon over files, no tree, no planning).
+#
+# Usage: bench/cli.sh [CORPUS_DIR] [COPIES] [RUNS]
+#   CORPUS_DIR  manifests to use (default /work/shared/corpus); never modified
+#   COPIES      how many copies of it go into the temp tree (default 1)
+#   RUNS        repetitions per measurement, the best wall time is kept (default 3)
+# Reports files/s, MB/s, peak RSS (/usr/bin/time -v) and the ratio to the
+# baseline. Needs GNU time (`apt-get install time`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+corpus=${1:-/work/shared/corpus}
+copies=${2:-1}
+runs=${3:-3}
+[ -d "$corpus" ] || { echo "no corpus directory: $corpus" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
+
+cargo build --release -q -p seccomp-fixer
+bin="${CARGO_TARGET_DIR:-target}/release/seccomp-fix"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/tree"
+for i in $(seq 1 "$copies"); do
+  cp -r "$corpus" "$work/tree/copy$i"
+done
+tree="$work/tree"
+files=$(find "$tree" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | wc -l)
+bytes=$(find "$tree" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -printf '%s\n' | awk '{s+=$1} END {print s}')
+cat $(find "$tree" -type f) > /dev/null # warm the page cache
+
+# One timed run: prints "wall_s cpu_s peak_rss_kb".
+timed() {
+  /usr/bin/time -v -o "$work/time.txt" "$@" > /dev/null 2>&1 || true
+  awk -F': ' '
+    /Elapsed \(wall clock\)/ {n=split($2,p,":"); w=0; for(i=1;i<=n;i++) w=w*60+p[i]}
+    /User time/ {u=$2} /System time/ {s=$2} /Maximum resident set size/ {m=$2}
+    END {print w, u+s, m}' "$work/time.txt"
+}
+
+# The three measurements run interleaved, RUNS times; the best wall time of
+# each is kept (with its CPU time and peak RSS), so a burst of load on the
+# shared machine hits all three alike.
+declare -A best
+names=(parse check fix)
+for _ in $(seq 1 "$runs"); do
+  for name in "${names[@]}"; do
+    case $name in
+      parse) r=$(timed "$bin" fix --bench-parse-only "$tree") ;;
+      check) r=$(timed "$bin" fix --check --no-progress "$tree") ;;
+      fix)
+        rm -rf "$work/copy"; cp -r "$tree" "$work/copy"; sync
+        r=$(timed "$bin" fix --no-progress "$work/copy") ;;
+    esac
+    if [ -z "${best[$name]:-}" ] || awk -v a="${r%% *}" -v b="${best[$name]%% *}" 'BEGIN {exit !(a < b)}'; then
+      best[$name]=$r
+    fi
+  done
+done
+
+changed=$("$bin" fix --check --no-progress "$tree" | tail -1 || true)
+echo "corpus: $corpus x$copies = $files files, $(awk -v b="$bytes" 'BEGIN {printf "%.1f", b/1e6}') MB; $(nproc) cores; best of $runs"
+echo "check says: $changed"
+printf '%-6s %8s %8s %9s %8s %9s %10s %10s\n' what wall_s cpu_s files/s MB/s RSS_MB wall_ratio cpu_ratio
+read -r base_wall base_cpu _ <<< "${best[parse]}"
+for name in "${names[@]}"; do
+  echo "$name ${best[$name]}" | awk -v f="$files" -v b="$bytes" -v bw="$base_wall" -v bc="$base_cpu" '{
+    printf "%-6s %8.2f %8.2f %9.0f %8.1f %9.1f %10.2f %10.2f\n", $1, $2, $3, f/$2, b/1e6/$2, $4/1024, $2/bw, $3/bc }'
+done
