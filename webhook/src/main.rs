@@ -20,6 +20,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Admission work is allocation-heavy (a JSON tree per request); mimalloc is faster than
+/// glibc's allocator here and much faster than musl's (the container image is static musl).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let config = config::Config::parse();
     match app::run(config) {

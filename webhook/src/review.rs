@@ -72,9 +72,12 @@ pub struct GroupVersionKind {
 }
 
 /// Parses a request body. Only the envelope must be right; the object may be anything.
+/// One pass over the bytes: the object is built once, straight from the body.
 pub fn parse(body: &[u8]) -> Result<Request, ReviewError> {
-    let value: Value = serde_json::from_slice(body).map_err(ReviewError::NotJson)?;
-    let review: Review = serde_json::from_value(value).map_err(ReviewError::NotReview)?;
+    let review: Review = serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ReviewError::NotReview(e),
+        _ => ReviewError::NotJson(e),
+    })?;
     if review.api_version != API_VERSION || review.kind != "AdmissionReview" {
         return Err(ReviewError::WrongType(review.api_version, review.kind));
     }
