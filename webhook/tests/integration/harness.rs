@@ -85,6 +85,8 @@ pub struct Webhook {
     /// The CA clients trust.
     pub ca_pem: String,
     pub dir: TempDir,
+    /// The process's TMPDIR (where `--dev-self-signed` writes), removed with the test.
+    _tmp: TempDir,
 }
 
 /// A fresh CA, a serving certificate in a Secret-like directory, and a tempdir for both.
@@ -132,6 +134,7 @@ impl Webhook {
     /// Spawns the binary with `args` (defaults added for flags not given). Without
     /// `ca_pem`, the CA is read from the `--dev-self-signed` log line.
     pub fn spawn(args: &[String], ca_pem: Option<String>) -> Webhook {
+        let tmp = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_seccomp-webhook"));
         for (flag, default) in [
             ("--listen-addr", "127.0.0.1:0"),
@@ -146,6 +149,7 @@ impl Webhook {
         command
             .args(args)
             .env_clear()
+            .env("TMPDIR", tmp.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -177,6 +181,7 @@ impl Webhook {
             stderr,
             ca_pem: ca_pem.unwrap_or_default(),
             dir: tempfile::tempdir().unwrap(),
+            _tmp: tmp,
         };
         if webhook.ca_pem.is_empty() {
             let line = webhook.wait_log(START_TIMEOUT, |l| l["ca_file"].is_string());
