@@ -12,7 +12,8 @@
 # (VmHWM) of each process is read from /proc.
 #
 # Needs: wrk (apt-get install wrk), curl. Usage: bench/webhook.sh [seconds-per-run] [rounds]
-# Env: CONNECTIONS (default 32), THREADS (wrk threads, default 2), OUT (default bench/out/webhook).
+# Env: CONNECTIONS (default 32), THREADS (wrk threads, default 2), OUT (default bench/out/webhook),
+#      SUBJECT_FLAGS (extra webhook flags, e.g. "--log-level warn" to leave out the request log line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,7 +65,8 @@ start() {
 
 SUBJECT_PORT=18443
 BASELINE_PORT=18543
-SUBJECT_PID=$(start subject $SUBJECT_PORT)
+# shellcheck disable=SC2086 # SUBJECT_FLAGS is a list of flags
+SUBJECT_PID=$(start subject $SUBJECT_PORT ${SUBJECT_FLAGS:-})
 PIDS+=("$SUBJECT_PID")
 curl -sk --fail "https://127.0.0.1:$SUBJECT_PORT/mutate" -H 'Content-Type: application/json' \
   --data-binary @"$OUT/request.json" > "$OUT/response.json"
