@@ -201,9 +201,15 @@ impl Editor<'_> {
         if !flow {
             let indent = mapping.col;
             let entry = render::block_entry(key, value, indent, &self.layout);
-            let splice = match next_line(text, mapping.end) {
-                Some(at) => Splice::insert_at_column(at, indent, entry),
-                None => {
+            let first_key = entries.first().map(|(k, _)| k);
+            let splice = match (next_line(text, mapping.end), first_key) {
+                (Some(at), _) => Splice::insert_at_column(at, indent, entry),
+                // The mapping ends the file without a final newline: go before
+                // its first key instead, so the last line stays as it is.
+                (None, Some(first)) if starts_line(text, first.start) => {
+                    Splice::insert_at_column(line_start(text, first.start), indent, entry)
+                }
+                (None, _) => {
                     let body = entry.strip_suffix(nl).unwrap_or(&entry);
                     Splice::insert_at_column(text.len(), indent, format!("{nl}{body}"))
                 }

@@ -59,10 +59,19 @@ fn fills_an_empty_value_and_keeps_no_final_newline() {
         YAML,
     )
     .unwrap();
+    // Without a final newline a new key goes first, so the last line is untouched.
     assert_eq!(
         out,
-        "a:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n  b: 1\n  c: x"
+        "a:\n  c: x\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n  b: 1"
     );
+    // A sequence item's first key shares the dash's line: then it goes last.
+    let out = run(
+        "c:\n- name: a\n  image: b",
+        serde_json::json!([{"op": "add", "path": "/c/0/x", "value": 1}]),
+        YAML,
+    )
+    .unwrap();
+    assert_eq!(out, "c:\n- name: a\n  image: b\n  x: 1");
 }
 
 #[test]

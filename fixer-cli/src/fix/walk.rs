@@ -96,8 +96,14 @@ fn walk_dir(root: &Path, excludes: &[String]) -> Result<(Vec<PathBuf>, Vec<WalkE
                     Ok(entry) => {
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         if is_file && is_manifest(entry.path()) {
+                            // `./x.yaml` is reported as `x.yaml`.
+                            let path = entry.into_path();
+                            let path = match path.strip_prefix(".") {
+                                Ok(rest) => rest.to_path_buf(),
+                                Err(_) => path,
+                            };
                             if let Ok(mut files) = files.lock() {
-                                files.push(entry.into_path());
+                                files.push(path);
                             }
                         }
                     }
