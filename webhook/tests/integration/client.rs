@@ -179,6 +179,52 @@ pub async fn try_request(
     conn.request("POST", path, body).await
 }
 
+/// A `POST /mutate` over HTTP/1.1 whose body is sent in two halves, to have a request
+/// in flight at a chosen moment.
+pub struct SlowPost {
+    stream: TlsStream<TcpStream>,
+    rest: Vec<u8>,
+}
+
+impl SlowPost {
+    /// Sends the headers and the first half of `body`.
+    pub async fn start(addr: SocketAddr, ca_pem: &str, body: &[u8]) -> SlowPost {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tls_connect(addr, tls_config(ca_pem, None, Proto::H1))
+            .await
+            .unwrap();
+        let (head, rest) = body.split_at(body.len() / 2);
+        let headers = format!(
+            "POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(headers.as_bytes()).await.unwrap();
+        stream.write_all(head).await.unwrap();
+        stream.flush().await.unwrap();
+        SlowPost {
+            stream,
+            rest: rest.to_vec(),
+        }
+    }
+
+    /// Sends the rest of the body (ignoring a connection the server already closed) and
+    /// returns the raw response.
+    pub async fn finish(mut self) -> String {
+        use tokio::io::AsyncWriteExt;
+        let _ = self.stream.write_all(&self.rest).await;
+        let _ = self.stream.flush().await;
+        self.response().await
+    }
+
+    /// Reads the raw response without sending more.
+    pub async fn response(mut self) -> String {
+        use tokio::io::AsyncReadExt;
+        let mut response = Vec::new();
+        let _ = self.stream.read_to_end(&mut response).await;
+        String::from_utf8_lossy(&response).into_owned()
+    }
+}
+
 /// A plain-HTTP GET on the metrics port (a fresh connection each time).
 pub async fn plain_get(addr: SocketAddr, path: &str) -> Result<Reply, String> {
     let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;

@@ -246,9 +246,9 @@ impl Webhook {
 
     /// Sends SIGTERM through the `kill` command.
     pub fn sigterm(&self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid().to_string())
+        // The shell's builtin `kill`: present wherever `sh` is.
+        let status = Command::new("sh")
+            .args(["-c", "kill -TERM \"$0\"", &self.pid().to_string()])
             .status()
             .unwrap();
         assert!(status.success());

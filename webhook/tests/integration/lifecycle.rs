@@ -2,9 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::client::{plain_get, tls_config, tls_connect, Proto};
+use crate::client::{plain_get, tls_config, tls_connect, Proto, SlowPost};
 use crate::fixtures::{self, body, review, POD};
 use crate::harness::{Setup, Webhook};
 
@@ -132,19 +130,9 @@ async fn not_ready_until_a_certificate_appears() {
 async fn sigterm_fails_readiness_drains_in_flight_requests_and_exits_zero() {
     let mut webhook = Webhook::start(&["--shutdown-delay-seconds=1"]);
     let payload = body(&review("in-flight", &POD, "CREATE", None, &fixtures::pod()));
-    let (head, tail) = payload.split_at(payload.len() / 2);
 
     // A request whose body is only half sent when SIGTERM arrives.
-    let mut stream = tls_connect(webhook.https, tls_config(&webhook.ca_pem, None, Proto::H1))
-        .await
-        .unwrap();
-    let headers = format!(
-        "POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        payload.len()
-    );
-    stream.write_all(headers.as_bytes()).await.unwrap();
-    stream.write_all(head).await.unwrap();
-    stream.flush().await.unwrap();
+    let in_flight = SlowPost::start(webhook.https, &webhook.ca_pem, &payload).await;
 
     let signalled = Instant::now();
     webhook.sigterm();
@@ -178,11 +166,7 @@ async fn sigterm_fails_readiness_drains_in_flight_requests_and_exits_zero() {
         late.is_err(),
         "new connections must be refused after the delay"
     );
-    stream.write_all(tail).await.unwrap();
-    stream.flush().await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let response = String::from_utf8_lossy(&response);
+    let response = in_flight.finish().await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#""uid":"in-flight""#), "{response}");
 
