@@ -67,13 +67,14 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 async fn mutate(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + state.request_timeout;
-    let (status, result, response) = match timeout_at(deadline, state.permits.acquire()).await {
+    let (status, result, reason) = match timeout_at(deadline, state.permits.acquire()).await {
         Err(_) => failure(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
             "overloaded: request timed out waiting for a slot",
         ),
-        Ok(Err(_)) => failure(StatusCode::SERVICE_UNAVAILABLE, "error", "shutting down"),
+        // The semaphore is never closed; answered all the same.
+        Ok(Err(_)) => failure(StatusCode::SERVICE_UNAVAILABLE, "error", "no request slot"),
         Ok(Ok(_permit)) => match timeout_at(deadline, Bytes::from_request(request, &())).await {
             Err(_) => failure(
                 StatusCode::REQUEST_TIMEOUT,
@@ -100,10 +101,11 @@ async fn mutate(State(state): State<Arc<AppState>>, request: Request) -> Respons
     warn!(
         status = status.as_u16(),
         result,
+        reason,
         duration_us = micros(started),
         "admission request refused"
     );
-    response
+    text(status, &reason)
 }
 
 /// Decides a complete body and logs one line for it.
@@ -234,8 +236,8 @@ fn failure(
     status: StatusCode,
     result: &'static str,
     reason: &str,
-) -> (StatusCode, &'static str, Response) {
-    (status, result, text(status, reason))
+) -> (StatusCode, &'static str, String) {
+    (status, result, reason.to_owned())
 }
 
 fn text(status: StatusCode, message: &str) -> Response {
