@@ -1,0 +1,83 @@
+//! Adding a key to a mapping: new lines at the end of a block mapping (or
+//! before its first key when it ends a file without final newline), or an
+//! entry inside the braces of a flow mapping.
+
+use serde_json::Value;
+
+use super::lines::{line_start, next_line, starts_line};
+use super::path::Step;
+use super::splice::Splice;
+use super::{unsupported, EditError, Editor};
+use crate::yaml::render;
+use crate::yaml::scalar::{json_quote, render_string};
+use crate::yaml::tree::Kind;
+
+impl Editor<'_> {
+    /// Adds `key: value` to the mapping `parent`.
+    pub(super) fn insert(
+        &mut self,
+        parent: Step<'_>,
+        key: &str,
+        value: &Value,
+        pointer: &str,
+    ) -> Result<(), EditError> {
+        let mapping = parent.node;
+        let Kind::Mapping { entries, flow } = &mapping.kind else {
+            return Err(unsupported(pointer, mapping, "parent is not a mapping"));
+        };
+        self.mapping_edits(mapping).inserted += 1;
+        let text = self.text;
+        let nl = self.layout.newline;
+        if !flow {
+            let indent = mapping.col;
+            let entry = render::block_entry(key, value, indent, &self.layout);
+            let first_key = entries.first().map(|(k, _)| k);
+            let splice = match (next_line(text, mapping.end), first_key) {
+                (Some(at), _) => Splice::insert_at_column(at, indent, entry),
+                // The mapping ends the file without a final newline: go before
+                // its first key instead, so the last line stays as it is.
+                (None, Some(first)) if starts_line(text, first.start) => {
+                    Splice::insert_at_column(line_start(text, first.start), indent, entry)
+                }
+                (None, _) => {
+                    let body = entry.strip_suffix(nl).unwrap_or(&entry);
+                    Splice::insert_at_column(text.len(), indent, format!("{nl}{body}"))
+                }
+            };
+            self.splices.push(splice);
+            return Ok(());
+        }
+        let json = self.json_style(mapping);
+        let key_text = if json {
+            json_quote(key)
+        } else {
+            render_string(key)
+        };
+        let Some((first_key, _)) = entries.first() else {
+            let inner = format!("{key_text}: {}", render::flow(value, json));
+            self.splices.push(Splice::insert(mapping.start + 1, inner));
+            return Ok(());
+        };
+        let multi_line = text[mapping.start + 1..first_key.start].contains('\n');
+        if multi_line && starts_line(text, first_key.start) {
+            let indent = first_key.col;
+            let body = if json {
+                render::json_entry(key, value, indent, &self.layout)
+            } else {
+                format!("{key_text}: {}", render::flow(value, false))
+            };
+            let at = line_start(text, first_key.start);
+            self.splices.push(Splice::insert(
+                at,
+                format!("{}{body},{nl}", " ".repeat(indent)),
+            ));
+        } else {
+            let Some((_, last_value)) = entries.last() else {
+                return Err(unsupported(pointer, mapping, "empty flow mapping"));
+            };
+            let inner = format!(", {key_text}: {}", render::flow(value, json));
+            self.splices.push(Splice::insert(last_value.end, inner));
+        }
+        Ok(())
+    }
+}

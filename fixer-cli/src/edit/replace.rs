@@ -1,0 +1,137 @@
+//! Replacing a value: only what differs between two mappings is edited;
+//! scalars keep their quoting style; an empty value gets nested lines.
+
+use serde_json::Value;
+
+use super::escape;
+use super::lines::line_end;
+use super::path::{check_subtree, Step};
+use super::splice::Splice;
+use super::{unsupported, EditError, Editor};
+use crate::yaml::render;
+use crate::yaml::scalar::{json_quote, render_string, single_quote};
+use crate::yaml::tree::{Kind, Style};
+
+impl Editor<'_> {
+    /// Replaces the node at the end of `steps` (which exists) with `value`.
+    pub(super) fn replace(
+        &mut self,
+        steps: &[Step<'_>],
+        value: &Value,
+        pointer: &str,
+        old: &Value,
+    ) -> Result<(), EditError> {
+        let Some(target) = steps.last().copied() else {
+            return Err(EditError::Unsupported {
+                pointer: pointer.to_owned(),
+                line: 0,
+                what: "empty path".to_owned(),
+            });
+        };
+        let node = target.node;
+        check_subtree(node, pointer)?;
+        let parent = steps.len().checked_sub(2).map(|i| steps[i].node);
+        let text = self.text;
+        // Structural: mapping to mapping, edit only what differs.
+        if let (Kind::Mapping { entries, .. }, Value::Object(new), Value::Object(old_map)) =
+            (&node.kind, value, old)
+        {
+            if !new.is_empty() && !entries.is_empty() {
+                return self.replace_entries(steps, new, old_map, pointer);
+            }
+        }
+        if node.is_empty_scalar() {
+            let in_block = parent.is_some_and(|p| !p.is_flow());
+            match (value, target.key) {
+                (Value::Object(map), Some(key)) if in_block && !map.is_empty() => {
+                    let lines =
+                        render::block_mapping(value, key.col + self.layout.step, &self.layout);
+                    let body = lines.strip_suffix(self.layout.newline).unwrap_or(&lines);
+                    let at = line_end(text, key.end);
+                    self.splices
+                        .push(Splice::insert(at, format!("{}{body}", self.layout.newline)));
+                }
+                _ => {
+                    let json = parent.is_some_and(|p| self.json_style(p));
+                    self.splices.push(Splice::insert(
+                        node.start,
+                        format!(" {}", render::flow(value, json)),
+                    ));
+                }
+            }
+            return Ok(());
+        }
+        let replacement = match (&node.kind, value) {
+            (Kind::Scalar { style, .. }, Value::String(s)) => match style {
+                Style::Double => json_quote(s),
+                Style::Single => single_quote(s).unwrap_or_else(|| json_quote(s)),
+                Style::Plain => render_string(s),
+                Style::Literal | Style::Folded => {
+                    return Err(unsupported(pointer, node, "replacing a block scalar"))
+                }
+            },
+            (Kind::Scalar { .. }, _)
+            | (Kind::Mapping { flow: true, .. }, _)
+            | (Kind::Sequence { flow: true, .. }, _) => {
+                let json =
+                    self.layout.json || parent.is_some_and(|p| p.is_flow() && self.json_style(p));
+                render::flow(value, json)
+            }
+            _ => return Err(unsupported(pointer, node, "replacing a block collection")),
+        };
+        self.splices.push(Splice {
+            start: node.start,
+            end: node.end,
+            text: replacement,
+            rank: 0,
+        });
+        Ok(())
+    }
+
+    fn replace_entries(
+        &mut self,
+        steps: &[Step<'_>],
+        new: &serde_json::Map<String, Value>,
+        old: &serde_json::Map<String, Value>,
+        pointer: &str,
+    ) -> Result<(), EditError> {
+        let Some(target) = steps.last().copied() else {
+            return Ok(());
+        };
+        let mapping = target.node;
+        let entries = mapping.entries().unwrap_or_default();
+        for (key, old_value) in old {
+            let Some((k, v)) = entries
+                .iter()
+                .find(|(k, _)| k.scalar() == Some(key.as_str()))
+            else {
+                continue;
+            };
+            let child = Step {
+                node: v,
+                key: Some(k),
+            };
+            let child_pointer = format!("{pointer}/{}", escape(key));
+            match new.get(key) {
+                None => self.remove(target, steps, child, &child_pointer)?,
+                Some(new_value) if new_value != old_value => {
+                    let mut path = steps.to_vec();
+                    path.push(child);
+                    self.replace(&path, new_value, &child_pointer, old_value)?;
+                }
+                Some(_) => {}
+            }
+        }
+        for (key, new_value) in new {
+            if !old.contains_key(key) {
+                self.insert(
+                    target,
+                    key,
+                    new_value,
+                    &format!("{pointer}/{}", escape(key)),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

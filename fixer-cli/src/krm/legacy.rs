@@ -1,0 +1,56 @@
+//! The legacy kustomize exec-plugin protocol (what `kubectl kustomize
+//! --enable-alpha-plugins` runs): a plain YAML stream on stdin, the plugin's
+//! config file as first argument, the fixed stream on stdout.
+
+use std::io::Write;
+
+use anyhow::{bail, Context};
+
+use super::{policy_for, KrmArgs};
+use crate::fix::process::{process, Status};
+use crate::yaml::tree;
+use crate::yaml::value::to_value;
+
+/// The legacy exec-plugin protocol: a YAML stream in, the fixed stream out,
+/// findings on stderr.
+pub(super) fn legacy_stream(input: &str, args: &KrmArgs) -> anyhow::Result<String> {
+    let config = match &args.plugin_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading plugin config {}", path.display()))?;
+            let docs = tree::parse(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+            docs.first()
+                .map(to_value)
+                .transpose()
+                .context("plugin config")?
+        }
+        None => None,
+    };
+    let policy = policy_for(&args.policy, config.as_ref())?;
+    let processed = process(input, &policy, false);
+    let mut err = std::io::stderr().lock();
+    for object in &processed.objects {
+        for f in object.findings.iter().filter(|f| !f.change) {
+            let _ = writeln!(
+                err,
+                "seccomp-fix: {} {}/{}: {}: {}",
+                f.severity.as_str(),
+                object.kind,
+                object.name,
+                f.code,
+                f.message
+            );
+        }
+    }
+    match processed.status {
+        Status::Invalid(e) => bail!("stdin:{e}"),
+        Status::Internal(message) => {
+            let _ = writeln!(
+                err,
+                "seccomp-fix: internal error, resources left unchanged: {message}"
+            );
+            Ok(input.to_owned())
+        }
+        _ => Ok(processed.new_text.unwrap_or_else(|| input.to_owned())),
+    }
+}

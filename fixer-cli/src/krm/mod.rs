@@ -1,0 +1,208 @@
+//! `seccomp-fix krm`: a KRM function for kustomize and kpt.
+//!
+//! Reads a `config.kubernetes.io/v1` `ResourceList` on stdin, fixes its
+//! `items` with the core and writes the `ResourceList` to stdout with a
+//! `results` entry per change and finding. The ResourceList text is edited
+//! with the same splicing editor as `fix` (comments in items survive) and
+//! verified the same way; if an edit does not verify, the items go out
+//! unchanged with an error result.
+//!
+//! The policy comes from the flags, or from the `functionConfig`: its `spec`
+//! (any kind) or a ConfigMap's `data.policy` holding the policy YAML.
+//!
+//! `kubectl kustomize` cannot run exec KRM functions (it has no
+//! `--enable-exec`), but with `--enable-alpha-plugins` it runs legacy exec
+//! plugins: the resources as a plain YAML stream on stdin and the plugin's
+//! config file as the first argument. When stdin is not a ResourceList, this
+//! command speaks that protocol: it fixes the stream like `fix -` and takes
+//! the policy from the config file's `spec`. See docs/fixer.md.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use json_patch::{Patch, PatchOperation};
+use seccomp_core::{plan, Code, Policy};
+use serde_json::{json, Value};
+
+use crate::edit::{self, layout, splice};
+use crate::fix::{verify::verify as verify_documents, PolicyArgs};
+use crate::yaml::tree;
+use crate::yaml::value::to_value;
+use legacy::legacy_stream;
+use results::{error_result, result};
+
+mod legacy;
+mod results;
+#[cfg(test)]
+mod tests;
+
+/// Arguments of `seccomp-fix krm`.
+#[derive(Debug, clap::Args)]
+pub struct KrmArgs {
+    /// Legacy kustomize exec plugin: the plugin's config file (its `spec` is the policy).
+    #[arg(value_name = "PLUGIN_CONFIG")]
+    pub plugin_config: Option<std::path::PathBuf>,
+    /// Policy file and knobs (they win over the functionConfig).
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// Runs the subcommand.
+pub fn run(args: KrmArgs) -> anyhow::Result<ExitCode> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the ResourceList from stdin")?;
+    let output = if is_resource_list(&input) {
+        transform(&input, &args.policy)?
+    } else {
+        legacy_stream(&input, &args)?
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(output.as_bytes())
+        .context("writing to stdout")?;
+    out.flush().context("writing to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the text is a `ResourceList` (decided on its top-level `kind`).
+fn is_resource_list(text: &str) -> bool {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    tree::parse(body).is_ok_and(|docs| {
+        docs.first()
+            .and_then(|d| d.root.get("kind"))
+            .and_then(tree::Node::scalar)
+            == Some("ResourceList")
+    })
+}
+
+/// The policy: explicit flags/config first, else the functionConfig.
+fn policy_for(args: &PolicyArgs, function_config: Option<&Value>) -> anyhow::Result<Policy> {
+    let flags_given = args.config.is_some()
+        || args.default_profile.is_some()
+        || args.keep_annotations
+        || args.no_migrate_annotations
+        || args.harden_unconfined
+        || args.skip_annotation.is_some();
+    if flags_given {
+        return args.policy();
+    }
+    let from_config = function_config.and_then(|fc| {
+        fc.get("spec").map(Value::to_string).or_else(|| {
+            fc.pointer("/data/policy")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+    });
+    match from_config {
+        Some(text) => Policy::from_yaml(&text).context("functionConfig policy"),
+        None => Ok(Policy::default()),
+    }
+}
+
+/// Fixes a ResourceList text; returns the output text.
+pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
+    let body = input.strip_prefix('\u{feff}').unwrap_or(input);
+    let docs = tree::parse(body).map_err(|e| anyhow::anyhow!("stdin:{e}"))?;
+    let [doc] = docs.as_slice() else {
+        bail!(
+            "expected one ResourceList document on stdin, got {}",
+            docs.len()
+        );
+    };
+    let list = to_value(doc).context("reading the ResourceList")?;
+    if list.get("kind").and_then(Value::as_str) != Some("ResourceList") {
+        bail!(
+            "stdin is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1)"
+        );
+    }
+    let policy = policy_for(args, list.get("functionConfig"))?;
+    let layout = layout::detect(body, &docs, false);
+    let items = list
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+
+    let mut expected = list.clone();
+    let mut results = Vec::new();
+    let mut splices = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let planned = plan(item, &policy);
+        let reportable = planned
+            .records
+            .iter()
+            .filter(|r| r.code != Code::NotApplicable);
+        let item_results: Vec<Value> = reportable.map(|r| result(item, r)).collect();
+        if planned.is_noop() {
+            results.extend(item_results);
+            continue;
+        }
+        let prefixed = Patch(planned.patch.0.iter().map(|op| prefix(op, index)).collect());
+        let fixed = planned.apply(item);
+        match (edit::edit(body, &doc.root, &prefixed, layout), fixed) {
+            (Ok(edits), Ok(fixed)) => {
+                splices.extend(edits);
+                expected["items"][index] = fixed;
+                results.extend(item_results);
+            }
+            (Err(err), _) => {
+                results.extend(item_results.into_iter().filter(|r| r["severity"] != "info"));
+                results.push(error_result(item, &format!("not fixed: {err}")));
+            }
+            (Ok(_), Err(err)) => results.push(error_result(item, &format!("not fixed: {err}"))),
+        }
+    }
+    let results = Value::Array(results);
+    let add_results = Patch(vec![PatchOperation::Add(json_patch::AddOperation {
+        path: jsonptr::PointerBuf::from_tokens(["results"]),
+        value: results.clone(),
+    })]);
+    expected["results"] = results;
+    let edited = edit::edit(body, &doc.root, &add_results, layout)
+        .map_err(|e| e.to_string())
+        .and_then(|edits| {
+            splices.extend(edits);
+            splice::apply(body, splices).map_err(|e| e.to_string())
+        })
+        .and_then(|text| verify_documents(&docs, &text, &[Some(expected)]).map(|()| text));
+    match edited {
+        Ok(text) => Ok(text),
+        Err(message) => {
+            // Never lose the input: the items unchanged, an error result, as JSON.
+            let mut fallback = list;
+            let mut results = fallback
+                .get("results")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            results.push(json!({
+                "message": format!("seccomp-fix: internal error, items left unchanged: {message}"),
+                "severity": "error",
+            }));
+            fallback["results"] = Value::Array(results);
+            Ok(format!("{fallback:#}\n"))
+        }
+    }
+}
+
+fn prefix(op: &PatchOperation, index: usize) -> PatchOperation {
+    let base = jsonptr::PointerBuf::from_tokens(["items".to_owned(), index.to_string()]);
+    let join = |path: &jsonptr::Pointer| base.concat(path);
+    match op {
+        PatchOperation::Add(add) => PatchOperation::Add(json_patch::AddOperation {
+            path: join(&add.path),
+            value: add.value.clone(),
+        }),
+        PatchOperation::Remove(rm) => PatchOperation::Remove(json_patch::RemoveOperation {
+            path: join(&rm.path),
+        }),
+        PatchOperation::Replace(rep) => PatchOperation::Replace(json_patch::ReplaceOperation {
+            path: join(&rep.path),
+            value: rep.value.clone(),
+        }),
+        other => other.clone(),
+    }
+}

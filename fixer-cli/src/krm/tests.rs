@@ -1,0 +1,80 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use super::legacy::legacy_stream;
+use super::results::field_path;
+use super::*;
+
+const LIST: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# the app\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n    annotations:\n      config.kubernetes.io/index: '0'\n      internal.config.kubernetes.io/path: pod.yaml\n  spec:\n    containers:\n    - name: a\n      image: busybox\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: s\n";
+
+#[test]
+fn items_are_fixed_and_results_added() {
+    let out = transform(LIST, &PolicyArgs::default()).unwrap();
+    let docs = tree::parse(&out).unwrap();
+    let value = to_value(&docs[0]).unwrap();
+    assert_eq!(
+        value.pointer("/items/0/spec/securityContext/seccompProfile/type"),
+        Some(&json!("RuntimeDefault"))
+    );
+    assert!(out.contains("# the app\n"), "comments in items survive");
+    let results = value["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0]["severity"], "info");
+    assert_eq!(results[0]["resourceRef"]["name"], "p");
+    assert_eq!(results[0]["file"], json!({"path": "pod.yaml", "index": 0}));
+    assert_eq!(
+        results[0]["field"]["path"],
+        "spec.securityContext.seccompProfile"
+    );
+    assert_eq!(
+        value["items"][1],
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}})
+    );
+}
+
+#[test]
+fn function_config_spec_is_the_policy() {
+    let input = format!(
+        "{LIST}functionConfig:\n  apiVersion: seccomp-defaulter.io/v1\n  kind: SeccompPolicy\n  spec:\n    defaultProfile: {{type: Localhost, localhostProfile: p.json}}\n"
+    );
+    let out = transform(&input, &PolicyArgs::default()).unwrap();
+    assert!(out.contains("localhostProfile: p.json"), "{out}");
+    let bad = format!("{LIST}functionConfig:\n  kind: X\n  spec:\n    bogus: 1\n");
+    assert!(transform(&bad, &PolicyArgs::default()).is_err());
+}
+
+#[test]
+fn non_resource_lists_are_refused_by_transform() {
+    assert!(transform("kind: Pod\n", &PolicyArgs::default()).is_err());
+    assert!(transform("kind: [\n", &PolicyArgs::default()).is_err());
+    assert!(is_resource_list(LIST));
+    assert!(!is_resource_list("kind: Pod\n"));
+}
+
+#[test]
+fn legacy_streams_are_fixed_with_the_plugin_config_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("plugin.yaml");
+    std::fs::write(&config, "kind: SeccompPolicy\nspec:\n  defaultProfile: {type: Localhost, localhostProfile: a.json}\n").unwrap();
+    let args = KrmArgs {
+        plugin_config: Some(config),
+        policy: PolicyArgs::default(),
+    };
+    let stream = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: []\n---\nkind: Service\n";
+    let out = legacy_stream(stream, &args).unwrap();
+    assert!(
+        out.contains("      type: Localhost\n      localhostProfile: a.json\n---\nkind: Service\n"),
+        "{out}"
+    );
+    assert!(legacy_stream("kind: [\n", &args).is_err());
+}
+
+#[test]
+fn field_paths() {
+    assert_eq!(
+        field_path("/spec/containers/0/securityContext"),
+        "spec.containers[0].securityContext"
+    );
+    assert_eq!(
+        field_path("/metadata/annotations/a~1b"),
+        "metadata.annotations.a/b"
+    );
+}
