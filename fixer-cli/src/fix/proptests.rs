@@ -40,6 +40,8 @@ struct Manifest {
     other_annotation: bool,
     containers: Vec<Container>,
     trailing_comment: bool,
+    blank_line: bool,
+    extra_doc: bool,
 }
 
 fn sc() -> impl Strategy<Value = Sc> {
@@ -82,6 +84,7 @@ fn manifest() -> impl Strategy<Value = Manifest> {
         (any::<bool>(), any::<bool>(), sc()),
         (annotation_value(), any::<bool>(), any::<bool>()),
         prop::collection::vec(container(), 1..4),
+        (any::<bool>(), any::<bool>()),
     )
         .prop_map(
             |(
@@ -89,8 +92,11 @@ fn manifest() -> impl Strategy<Value = Manifest> {
                 (crlf, final_newline, pod_sc),
                 (pod_annotation, other_annotation, trailing_comment),
                 containers,
+                (blank_line, extra_doc),
             )| {
                 Manifest {
+                    blank_line,
+                    extra_doc,
                     step,
                     indented_seq,
                     workload,
@@ -166,6 +172,9 @@ fn render(m: &Manifest) -> String {
         lines.push(format!("{inner}annotations:"));
         lines.extend(annotations);
     }
+    if m.blank_line {
+        lines.push(String::new());
+    }
     lines.push(format!("{base}spec:"));
     sc_lines(&m.pod_sc, &inner, &s, &mut lines);
     lines.push(format!("{inner}containers:"));
@@ -185,6 +194,16 @@ fn render(m: &Manifest) -> String {
     }
     if m.trailing_comment {
         lines.push(format!("{inner}# end of the pod spec"));
+    }
+    if m.extra_doc {
+        lines.extend([
+            "---".to_owned(),
+            "# a Service".to_owned(),
+            "apiVersion: v1".to_owned(),
+            "kind: Service".to_owned(),
+            "metadata:".to_owned(),
+            format!("{s}name: svc"),
+        ]);
     }
     let nl = if m.crlf { "\r\n" } else { "\n" };
     let mut text = lines.join(nl);
@@ -258,9 +277,13 @@ proptest! {
         }
 
         // The result, read by another parser, is the core's patched object.
-        let original = yaml_serde_docs(&text).remove(0);
+        let mut originals = yaml_serde_docs(&text);
+        let mut fixed_docs = yaml_serde_docs(&fixed);
+        prop_assert_eq!(originals.len(), fixed_docs.len());
+        let original = originals.remove(0);
         let want = plan(&original, &policy).apply(&original).unwrap();
-        prop_assert_eq!(yaml_serde_docs(&fixed).remove(0), want);
+        prop_assert_eq!(fixed_docs.remove(0), want);
+        prop_assert_eq!(fixed_docs, originals, "other documents unchanged");
 
         // Line endings and the final-newline state are kept.
         prop_assert_eq!(fixed.contains('\r'), m.crlf);
