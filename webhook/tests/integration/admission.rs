@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::client::Proto;
 use crate::fixtures::{self, apply_response, body, review, warnings, CRONJOB, DEPLOYMENT, POD};
-use crate::harness::Webhook;
+use crate::harness::{Setup, Webhook};
 
 /// Sends `object` for admission and returns (response review, object after the patch).
 async fn admit(
@@ -194,4 +194,37 @@ async fn one_log_line_per_request() {
     assert_eq!(line["result"], "mutated");
     assert_eq!(line["ops"], 1);
     assert!(line["duration_us"].as_u64().is_some(), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_come_from_the_environment_too() {
+    let setup = Setup::new();
+    let deployment = fixtures::deployment();
+    for (pods_only, mutated) in [("true", false), ("false", true)] {
+        let webhook = setup.start_env(&[
+            ("SECCOMP_WEBHOOK_PODS_ONLY", pods_only),
+            ("SECCOMP_WEBHOOK_MAX_BODY_BYTES", "3000"),
+        ]);
+        let (_, patched) = admit(
+            &webhook,
+            Proto::H1,
+            &DEPLOYMENT,
+            "CREATE",
+            None,
+            &deployment,
+        )
+        .await;
+        assert_eq!(
+            patched != deployment,
+            mutated,
+            "SECCOMP_WEBHOOK_PODS_ONLY={pods_only}"
+        );
+        let mut big = fixtures::pod();
+        big["metadata"]["annotations"] = json!({"filler": "x".repeat(3000)});
+        let mut conn = webhook.conn(Proto::H1).await;
+        let reply = conn
+            .post("/mutate", body(&review("big", &POD, "CREATE", None, &big)))
+            .await;
+        assert_eq!(reply.status, 413);
+    }
 }

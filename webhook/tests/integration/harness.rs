@@ -118,7 +118,20 @@ impl Setup {
             format!("--tls-key-file={}", self.secret.key().display()),
         ];
         all.extend(args.iter().map(|s| s.to_string()));
-        Webhook::spawn(&all, Some(self.ca.pem.clone()))
+        Webhook::spawn(&all, &[], Some(self.ca.pem.clone()))
+    }
+
+    /// Starts the webhook configured only through `SECCOMP_WEBHOOK_*` variables (the
+    /// certificate paths included), plus `env`.
+    pub fn start_env(&self, env: &[(&str, &str)]) -> Webhook {
+        let cert = self.secret.cert().display().to_string();
+        let key = self.secret.key().display().to_string();
+        let mut all = vec![
+            ("SECCOMP_WEBHOOK_TLS_CERT_FILE", cert.as_str()),
+            ("SECCOMP_WEBHOOK_TLS_KEY_FILE", key.as_str()),
+        ];
+        all.extend_from_slice(env);
+        Webhook::spawn(&[], &all, Some(self.ca.pem.clone()))
     }
 }
 
@@ -131,9 +144,9 @@ impl Webhook {
         webhook
     }
 
-    /// Spawns the binary with `args` (defaults added for flags not given). Without
-    /// `ca_pem`, the CA is read from the `--dev-self-signed` log line.
-    pub fn spawn(args: &[String], ca_pem: Option<String>) -> Webhook {
+    /// Spawns the binary with `args` and only the environment `env` (defaults added for
+    /// flags not given). Without `ca_pem`, the CA is read from the `--dev-self-signed` log line.
+    pub fn spawn(args: &[String], env: &[(&str, &str)], ca_pem: Option<String>) -> Webhook {
         let tmp = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_seccomp-webhook"));
         for (flag, default) in [
@@ -150,6 +163,7 @@ impl Webhook {
             .args(args)
             .env_clear()
             .env("TMPDIR", tmp.path())
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -89,6 +89,7 @@ async fn not_ready_until_a_certificate_appears() {
             format!("--tls-cert-file={}", cert.display()),
             format!("--tls-key-file={}", key.display()),
         ],
+        &[],
         Some(setup.ca.pem.clone()),
     );
     let ready = plain_get(webhook.metrics, "/readyz").await.unwrap();

@@ -195,7 +195,7 @@ async fn client_certificates_are_required_with_a_client_ca() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dev_self_signed_serves_a_pod_patch() {
-    let webhook = Webhook::spawn(&["--dev-self-signed".to_string()], None);
+    let webhook = Webhook::spawn(&["--dev-self-signed".to_string()], &[], None);
     let pod = fixtures::pod();
     let reply = try_request(
         webhook.https,
