@@ -63,8 +63,11 @@ for _ in $(seq 1 "$runs"); do
 done
 
 changed=$("$bin" fix --check --no-progress "$tree" | tail -1 || true)
+# Sanity: the fixed copy has nothing left to fix.
+rc=0; "$bin" fix --check --no-progress "$work/copy" > /dev/null || rc=$?
+[ "$rc" -eq 0 ] || { echo "fix --check on the fixed copy exited $rc" >&2; exit 1; }
 echo "corpus: $corpus x$copies = $files files, $(awk -v b="$bytes" 'BEGIN {printf "%.1f", b/1e6}') MB; $(nproc) cores; best of $runs"
-echo "check says: $changed"
+echo "check says: $changed; on the fixed copy: exit 0"
 printf '%-6s %8s %8s %9s %8s %9s %10s %10s\n' what wall_s cpu_s files/s MB/s RSS_MB wall_ratio cpu_ratio
 read -r base_wall base_cpu _ <<< "${best[parse]}"
 for name in "${names[@]}"; do

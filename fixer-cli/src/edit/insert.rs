@@ -10,7 +10,7 @@ use super::splice::Splice;
 use super::{unsupported, EditError, Editor};
 use crate::yaml::render;
 use crate::yaml::scalar::{json_quote, render_string};
-use crate::yaml::tree::Kind;
+use crate::yaml::tree::{Kind, Node};
 
 impl Editor<'_> {
     /// Adds `key: value` to the mapping `parent`.
@@ -78,6 +78,45 @@ impl Editor<'_> {
             let inner = format!(", {key_text}: {}", render::flow(value, json));
             self.splices.push(Splice::insert(last_value.end, inner));
         }
+        Ok(())
+    }
+
+    /// Appends `value` to the sequence `seq` (`add` at `/-`): a new `- item`
+    /// after the last one of a block sequence, or `, item` before the `]`.
+    pub(super) fn append(
+        &mut self,
+        seq: &Node,
+        value: &Value,
+        pointer: &str,
+    ) -> Result<(), EditError> {
+        let Kind::Sequence { items, flow } = &seq.kind else {
+            return Err(unsupported(pointer, seq, "parent is not a sequence"));
+        };
+        let text = self.text;
+        if *flow {
+            let json = self.layout.json;
+            let splice = match items.last() {
+                Some(last) => Splice::insert(last.end, format!(", {}", render::flow(value, json))),
+                None => Splice::insert(seq.start + 1, render::flow(value, json)),
+            };
+            self.splices.push(splice);
+            return Ok(());
+        }
+        // A block sequence starts at its first item; its dashes sit before that.
+        let line = line_start(text, seq.start);
+        let Some(dash) = text[line..seq.start].rfind('-') else {
+            return Err(unsupported(pointer, seq, "block sequence without a dash"));
+        };
+        let item = render::block_item(value, dash, &self.layout);
+        let nl = self.layout.newline;
+        let splice = match next_line(text, seq.end) {
+            Some(at) => Splice::insert_at_column(at, dash, item),
+            None => {
+                let body = item.strip_suffix(nl).unwrap_or(&item);
+                Splice::insert_at_column(text.len(), dash, format!("{nl}{body}"))
+            }
+        };
+        self.splices.push(splice);
         Ok(())
     }
 }

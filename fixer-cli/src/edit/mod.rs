@@ -125,7 +125,11 @@ impl Editor<'_> {
             }
             PatchOperation::Add(add) if parent_ok => {
                 let parent = steps[parent_tokens.len()];
-                self.insert(parent, last, &add.value, &pointer)
+                if matches!(parent.node.kind, Kind::Sequence { .. }) && last == "-" {
+                    self.append(parent.node, &add.value, &pointer)
+                } else {
+                    self.insert(parent, last, &add.value, &pointer)
+                }
             }
             PatchOperation::Replace(rep) if found => {
                 let old = node_value(steps[toks.len()].node)

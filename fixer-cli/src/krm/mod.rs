@@ -155,12 +155,25 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
             (Ok(_), Err(err)) => results.push(error_result(item, &format!("not fixed: {err}"))),
         }
     }
-    let results = Value::Array(results);
-    let add_results = Patch(vec![PatchOperation::Add(json_patch::AddOperation {
-        path: jsonptr::PointerBuf::from_tokens(["results"]),
-        value: results.clone(),
-    })]);
-    expected["results"] = results;
+    // Results of earlier functions stay; ours are appended.
+    let add = |path: jsonptr::PointerBuf, value: Value| {
+        PatchOperation::Add(json_patch::AddOperation { path, value })
+    };
+    let add_results = match expected.get_mut("results").and_then(Value::as_array_mut) {
+        Some(earlier) => {
+            earlier.extend(results.iter().cloned());
+            let path = || jsonptr::PointerBuf::from_tokens(["results", "-"]);
+            Patch(results.into_iter().map(|r| add(path(), r)).collect())
+        }
+        None => {
+            let results = Value::Array(results);
+            expected["results"] = results.clone();
+            Patch(vec![add(
+                jsonptr::PointerBuf::from_tokens(["results"]),
+                results,
+            )])
+        }
+    };
     let edited = edit::edit(body, &doc.root, &add_results, layout)
         .map_err(|e| e.to_string())
         .and_then(|edits| {

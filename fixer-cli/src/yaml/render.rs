@@ -84,7 +84,14 @@ fn push_block_entry(out: &mut String, key: &str, value: &Value, indent: usize, l
     }
 }
 
-/// One `- item` of a block sequence whose dashes sit at `indent`.
+/// One `- item` of a block sequence whose dashes sit at `indent`, ending
+/// with a newline.
+pub fn block_item(item: &Value, indent: usize, layout: &Layout) -> String {
+    let mut out = String::new();
+    push_block_item(&mut out, item, indent, layout);
+    out
+}
+
 fn push_block_item(out: &mut String, item: &Value, indent: usize, layout: &Layout) {
     out.push_str(&" ".repeat(indent));
     out.push_str("- ");

@@ -55,8 +55,9 @@ pub enum Kind {
 /// One node with its position.
 #[derive(Debug, Clone)]
 pub struct Node {
-    /// Byte offset where the node's text starts (first key / `-` for block
-    /// collections, `{`/`[` for flow ones, the quote for quoted scalars).
+    /// Byte offset where the node's text starts: the first key of a block
+    /// mapping, the first item (after its `- `) of a block sequence, `{`/`[`
+    /// of a flow collection, the quote of a quoted scalar.
     pub start: usize,
     /// Byte offset just after the node's content (trailing blank lines of
     /// block scalars and the comments after a block collection excluded).
