@@ -7,7 +7,14 @@ use tracing_subscriber::EnvFilter;
 use crate::config::LogFormat;
 
 pub fn init(format: LogFormat, level: &str) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(level)
+    // notify logs at INFO about its own housekeeping (e.g. a watched directory that went
+    // away); keep that out unless asked for.
+    let directives = if level.contains("notify") {
+        level.to_owned()
+    } else {
+        format!("{level},notify=warn")
+    };
+    let filter = EnvFilter::try_new(&directives)
         .map_err(|e| anyhow::anyhow!("invalid --log-level {level:?}: {e}"))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
