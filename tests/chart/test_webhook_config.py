@@ -69,6 +69,8 @@ def test_rules_cover_pods_on_create_and_workloads_on_create_update(default_objs:
     targets = rule_targets(the_webhook(default_objs))
     assert targets.pop(("", "pods")) == {"CREATE"}
     assert set(targets) == WORKLOADS
+    # A Job's pod template is immutable, so the webhook never patches a Job UPDATE.
+    assert targets.pop(("batch", "jobs")) == {"CREATE"}
     assert all(ops == {"CREATE", "UPDATE"} for ops in targets.values())
     assert "--pods-only" not in webhook_container(default_objs)["args"]
 
