@@ -27,6 +27,7 @@ mod pod;
 mod policy;
 mod profile;
 mod record;
+mod relevant;
 mod value;
 
 pub use annotations::{CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
@@ -36,3 +37,4 @@ pub use plan::{plan, Plan};
 pub use policy::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
 pub use profile::Profile;
 pub use record::{Code, Record, Severity, MAX_MESSAGE_CHARS};
+pub use relevant::parse_relevant;

@@ -290,7 +290,7 @@ mod tests {
             "request": {"uid": "u", "kind": {"group": kind.0, "version": "v1", "kind": kind.1},
                         "subResource": sub, "operation": operation, "object": object}
         });
-        crate::review::parse(body.to_string().as_bytes()).unwrap()
+        crate::review::parse(body.to_string().as_bytes(), &Policy::default()).unwrap()
     }
 
     fn pod() -> Value {

@@ -174,8 +174,9 @@ struct Decided {
 }
 
 fn decide(state: &AppState, body: &[u8]) -> Result<Decided, review::ReviewError> {
-    let request = review::parse(body)?;
-    let outcome = admission::admit(&request, &state.policy(), state.scope);
+    let policy = state.policy();
+    let request = review::parse(body, &policy)?;
+    let outcome = admission::admit(&request, &policy, state.scope);
     let response = review::respond(&request.uid, &outcome.answer);
     Ok(Decided {
         request,

@@ -7,7 +7,9 @@
 //! (kube-rs #1781) while the API server wants a base64 string.
 
 use base64::Engine as _;
+use seccomp_core::Policy;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 pub const API_VERSION: &str = "admission.k8s.io/v1";
@@ -31,33 +33,53 @@ pub enum ReviewError {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Review {
+struct Review<'a> {
     #[serde(default)]
     api_version: String,
     #[serde(default)]
     kind: String,
-    request: Option<Request>,
+    #[serde(borrow)]
+    request: Option<WireRequest<'a>>,
 }
 
-/// The fields of `AdmissionRequest` the webhook uses.
+/// The request as read from the body: the object stays raw text until
+/// [`parse`] keeps only what the core reads.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct WireRequest<'a> {
+    #[serde(default)]
+    uid: String,
+    #[serde(default)]
+    kind: GroupVersionKind,
+    #[serde(default)]
+    sub_resource: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    operation: String,
+    #[serde(default, borrow)]
+    object: Option<&'a RawValue>,
+    #[serde(default)]
+    dry_run: Option<bool>,
+}
+
+/// Keys of the object the webhook itself reads, beyond what the core plans with.
+const WEBHOOK_KEYS: &[&str] = &["deletionTimestamp", "generateName"];
+
+/// The fields of `AdmissionRequest` the webhook uses.
+#[derive(Debug)]
 pub struct Request {
-    #[serde(default)]
     pub uid: String,
-    #[serde(default)]
     pub kind: GroupVersionKind,
-    #[serde(default)]
     pub sub_resource: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub namespace: Option<String>,
-    #[serde(default)]
     pub operation: String,
-    #[serde(default)]
+    /// The object, reduced to the keys the core and the webhook read
+    /// ([`seccomp_core::parse_relevant`]): for planning, not for applying.
     pub object: Option<Value>,
-    #[serde(default)]
     pub dry_run: Option<bool>,
 }
 
@@ -72,8 +94,9 @@ pub struct GroupVersionKind {
 }
 
 /// Parses a request body. Only the envelope must be right; the object may be anything.
-/// One pass over the bytes: the object is built once, straight from the body.
-pub fn parse(body: &[u8]) -> Result<Request, ReviewError> {
+/// The object is only half parsed: the parts the core never reads (managedFields,
+/// env, volumes…) are skipped without being built.
+pub fn parse(body: &[u8], policy: &Policy) -> Result<Request, ReviewError> {
     let review: Review = serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ReviewError::NotReview(e),
         _ => ReviewError::NotJson(e),
@@ -81,11 +104,27 @@ pub fn parse(body: &[u8]) -> Result<Request, ReviewError> {
     if review.api_version != API_VERSION || review.kind != "AdmissionReview" {
         return Err(ReviewError::WrongType(review.api_version, review.kind));
     }
-    let request = review.request.ok_or(ReviewError::NoRequest)?;
-    if request.uid.is_empty() {
+    let wire = review.request.ok_or(ReviewError::NoRequest)?;
+    if wire.uid.is_empty() {
         return Err(ReviewError::NoUid);
     }
-    Ok(request)
+    let object = match wire.object {
+        None => None,
+        Some(raw) => Some(
+            seccomp_core::parse_relevant(raw.get(), policy, WEBHOOK_KEYS)
+                .map_err(ReviewError::NotJson)?,
+        ),
+    };
+    Ok(Request {
+        uid: wire.uid,
+        kind: wire.kind,
+        sub_resource: wire.sub_resource,
+        name: wire.name,
+        namespace: wire.namespace,
+        operation: wire.operation,
+        object: object.filter(|o| !o.is_null()),
+        dry_run: wire.dry_run,
+    })
 }
 
 /// What the webhook answers for one request (always `allowed: true`).
@@ -136,13 +175,14 @@ mod tests {
     fn parses_a_minimal_review() {
         let body = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
             "request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},
-            "operation":"CREATE","object":{"x":1},"dryRun":true}}"#;
-        let r = parse(body).unwrap();
+            "operation":"CREATE","object":{"kind":"Pod","x":1},"dryRun":true}}"#;
+        let r = parse(body, &Policy::default()).unwrap();
         assert_eq!(r.uid, "u1");
         assert_eq!(r.kind.kind, "Pod");
         assert_eq!(r.operation, "CREATE");
         assert_eq!(r.dry_run, Some(true));
-        assert_eq!(r.object, Some(json!({"x":1})));
+        // Only what the core reads is kept.
+        assert_eq!(r.object, Some(json!({"kind":"Pod"})));
     }
 
     #[test]
@@ -162,7 +202,7 @@ mod tests {
             ),
         ];
         for (body, want) in cases {
-            let err = parse(body).unwrap_err().to_string();
+            let err = parse(body, &Policy::default()).unwrap_err().to_string();
             assert!(err.contains(want), "{err} should contain {want}");
         }
     }
