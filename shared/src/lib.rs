@@ -36,5 +36,5 @@ pub use locate::{locate, ObjectSite, PodSite};
 pub use plan::{plan, Plan};
 pub use policy::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
 pub use profile::Profile;
-pub use record::{Code, Record, Severity, MAX_MESSAGE_CHARS};
+pub use record::{clip_line, Code, Record, Severity, MAX_MESSAGE_CHARS};
 pub use relevant::parse_relevant;

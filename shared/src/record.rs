@@ -129,7 +129,7 @@ impl Record {
             code,
             severity: code.severity(),
             pointer: pointer.into(),
-            message: one_line(message.into()),
+            message: clip_line(message.into(), MAX_MESSAGE_CHARS),
         }
     }
 
@@ -139,19 +139,22 @@ impl Record {
     }
 }
 
-fn one_line(text: String) -> String {
+/// `text` on one line (control characters become spaces) and at most
+/// `max_chars` characters, an ellipsis marking a cut. Shared by every front
+/// end that shows messages (records, admission warnings).
+pub fn clip_line(text: String, max_chars: usize) -> String {
     let plain_ascii = text.bytes().all(|b| (0x20..0x7f).contains(&b));
-    if plain_ascii && text.len() <= MAX_MESSAGE_CHARS {
+    if plain_ascii && text.len() <= max_chars {
         return text;
     }
     let flat: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if flat.chars().count() <= MAX_MESSAGE_CHARS {
+    if flat.chars().count() <= max_chars {
         return flat;
     }
-    let mut cut: String = flat.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    let mut cut: String = flat.chars().take(max_chars.saturating_sub(1)).collect();
     cut.push('…');
     cut
 }

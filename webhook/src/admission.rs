@@ -266,17 +266,7 @@ fn warnings<'a>(messages: impl IntoIterator<Item = &'a str>) -> Vec<String> {
 }
 
 fn warning(message: &str) -> String {
-    let line: String = message
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let full = format!("{WARNING_PREFIX}{line}");
-    if full.chars().count() <= MAX_WARNING_CHARS {
-        return full;
-    }
-    let mut cut: String = full.chars().take(MAX_WARNING_CHARS - 1).collect();
-    cut.push('…');
-    cut
+    seccomp_core::clip_line(format!("{WARNING_PREFIX}{message}"), MAX_WARNING_CHARS)
 }
 
 #[cfg(test)]
