@@ -48,6 +48,8 @@ struct Shape<'a> {
     pod: Slot,
     containers: Vec<Container<'a>>,
     annotations: Option<&'a Map<String, Value>>,
+    /// How many keys the pod's metadata holds (0 when it is missing).
+    metadata_keys: usize,
 }
 
 /// The field of a level once the plan is applied.
@@ -134,7 +136,17 @@ pub(crate) fn plan_pod(
             out,
         ));
     }
-    settle_annotations(&shape, &legacy, &pod_outcome, &outcomes, site, policy, out);
+    let template = site.metadata != child(object, &["metadata"]);
+    let removal = Removal { site, template };
+    settle_annotations(
+        &shape,
+        &legacy,
+        &pod_outcome,
+        &outcomes,
+        removal,
+        policy,
+        out,
+    );
 }
 
 fn windows_marker(spec: &Value, spec_at: &PointerBuf) -> Option<PointerBuf> {
@@ -227,10 +239,14 @@ fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a>, Malforme
             ))
         }
     };
+    let metadata_keys = at(root, &site.metadata)
+        .and_then(Value::as_object)
+        .map_or(0, Map::len);
     Ok(Shape {
         pod,
         containers,
         annotations,
+        metadata_keys,
     })
 }
 
@@ -376,10 +392,11 @@ fn settle_annotations(
     legacy: &[Legacy<'_>],
     pod_outcome: &Outcome,
     container_outcomes: &[Outcome],
-    site: &PodSite,
+    removal: Removal<'_>,
     policy: &Policy,
     out: &mut Collected,
 ) {
+    let site = removal.site;
     let annotations_at = site.annotations();
     let mut removed = Vec::new();
     for annotation in legacy {
@@ -444,10 +461,23 @@ fn settle_annotations(
             .push(PatchOperation::Remove(RemoveOperation { path }));
     }
     // An emptied map goes too: the API server drops it anyway (omitempty), and
-    // the fixer removes the `annotations:` line it would leave behind.
+    // the fixer removes the `annotations:` line it would leave behind. A pod
+    // template's metadata left empty by that goes as well (never an object's own).
     if emptied {
-        out.ops.push(PatchOperation::Remove(RemoveOperation {
-            path: annotations_at,
-        }));
+        let path = if removal.template && shape.metadata_keys == 1 {
+            site.metadata.clone()
+        } else {
+            annotations_at
+        };
+        out.ops
+            .push(PatchOperation::Remove(RemoveOperation { path }));
     }
+}
+
+/// Where emptied annotations are removed from.
+#[derive(Clone, Copy)]
+struct Removal<'a> {
+    site: &'a PodSite,
+    /// The metadata is a pod template's, not the object's own.
+    template: bool,
 }

@@ -52,11 +52,12 @@ pub fn parse_relevant(
         keys.extend(custom.pod_spec_pointer.split('/').filter(|t| !t.is_empty()));
     }
     let mut de = serde_json::Deserializer::from_str(json);
-    let value = Keep {
+    let keep = Keep {
         keys: &keys,
         whole: false,
-    }
-    .deserialize(&mut de)?;
+        placeholders: false,
+    };
+    let value = keep.deserialize(&mut de)?;
     de.end()?;
     Ok(value)
 }
@@ -66,6 +67,9 @@ struct Keep<'k> {
     keys: &'k HashSet<&'k str>,
     /// Inside a key kept whole: keep everything.
     whole: bool,
+    /// Directly inside `metadata`: unread keys stay as `null` placeholders, as
+    /// the planner counts metadata keys (an emptied template metadata goes).
+    placeholders: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Keep<'_> {
@@ -110,7 +114,11 @@ impl<'de> Visitor<'de> for Keep<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(self)? {
+        let inner = Keep {
+            placeholders: false,
+            ..self
+        };
+        while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
         }
         Ok(Value::Array(items))
@@ -121,10 +129,18 @@ impl<'de> Visitor<'de> for Keep<'_> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if self.whole || self.keys.contains(key.as_ref()) {
                 let whole = self.whole || WHOLE_KEYS.contains(&key.as_ref());
-                let value = map.next_value_seed(Keep { whole, ..self })?;
+                let placeholders = key.as_ref() == "metadata";
+                let value = map.next_value_seed(Keep {
+                    whole,
+                    placeholders,
+                    ..self
+                })?;
                 out.insert(key.into_owned(), value);
             } else {
                 map.next_value::<IgnoredAny>()?;
+                if self.placeholders {
+                    out.insert(key.into_owned(), Value::Null);
+                }
             }
         }
         Ok(Value::Object(out))
@@ -149,8 +165,8 @@ mod tests {
         assert_eq!(
             got,
             json!({"apiVersion":"apps/v1","kind":"Deployment",
-                "metadata":{"name":"d","annotations":{"a":"b"}},
-                "spec":{"template":{"metadata":{},
+                "metadata":{"name":"d","managedFields":null,"annotations":{"a":"b"}},
+                "spec":{"template":{"metadata":{"labels":null},
                   "spec":{"securityContext":{},
                     "containers":[{"name":"c",
                       "securityContext":{"privileged":true,"seccompProfile":{"type":"Localhost","localhostProfile":"p"}}}]}}}})

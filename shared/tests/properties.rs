@@ -85,6 +85,7 @@ prop_compose! {
             (prop_oneof![Just("c0"), Just("c1"), Just("i0"), Just("e0"), Just("gone")], annotation_value()), 0..3),
         other_annotation in any::<bool>(),
         skip in proptest::bool::weighted(0.05),
+        labels in any::<bool>(),
     ) -> (Value, Value) {
         let mut spec = json!({"containers": main});
         if !init.is_empty() { spec["initContainers"] = json!(init); }
@@ -102,7 +103,7 @@ prop_compose! {
         }
         if other_annotation { annotations.insert("team".into(), json!("payments")); }
         if skip { annotations.insert("seccomp-defaulter.io/skip".into(), json!("true")); }
-        let mut meta = json!({"labels": {"app": "x"}});
+        let mut meta = if labels { json!({"labels": {"app": "x"}}) } else { json!({}) };
         if !annotations.is_empty() { meta["annotations"] = Value::Object(annotations); }
         (meta, spec)
     }
@@ -167,6 +168,10 @@ fn without_seccomp(value: &Value) -> Value {
                     if v.as_object().is_some_and(Map::is_empty) {
                         continue;
                     }
+                }
+                // A pod template's metadata emptied by removing annotations goes too.
+                if key == "metadata" && v.as_object().is_some_and(Map::is_empty) {
+                    continue;
                 }
                 out.insert(key.clone(), v);
             }

@@ -449,7 +449,8 @@ fn section_4_rules() {
 #[test]
 fn workloads_and_lists() {
     let template = json!({"metadata": {"annotations": {POD_KEY: "docker/default"}}, "spec": {"containers": app()}});
-    let fixed_template = json!({"metadata": {}, "spec": {"containers": app(), "securityContext": {"seccompProfile": rd()}}});
+    let fixed_template =
+        json!({"spec": {"containers": app(), "securityContext": {"seccompProfile": rd()}}});
     let cron = |t: &Value| {
         json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
         "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": t}}}})
@@ -491,6 +492,39 @@ fn workloads_and_lists() {
             ],
         },
     ]);
+}
+
+#[test]
+fn emptied_template_metadata_goes_but_an_objects_own_metadata_stays() {
+    let bare_pod = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"annotations": {POD_KEY: "runtime/default"}}, "spec": {"containers": app()}});
+    let planned = plan(&bare_pod, &Policy::default());
+    let fixed = planned.apply(&bare_pod).unwrap();
+    assert_eq!(fixed["metadata"], json!({}), "{:?}", planned.patch);
+    let paths: Vec<String> = planned
+        .patch
+        .0
+        .iter()
+        .map(|op| op.path().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/spec/securityContext",
+            "/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod",
+            "/metadata/annotations"
+        ]
+    );
+    let labelled = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+        "spec": {"template": {"metadata": {"labels": {"a": "b"}, "annotations": {POD_KEY: "runtime/default"}},
+        "spec": {"containers": app()}}}});
+    let fixed = plan(&labelled, &Policy::default())
+        .apply(&labelled)
+        .unwrap();
+    assert_eq!(
+        fixed["spec"]["template"]["metadata"],
+        json!({"labels": {"a": "b"}})
+    );
 }
 
 #[test]

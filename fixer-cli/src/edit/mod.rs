@@ -57,6 +57,8 @@ pub struct Editor<'t> {
     splices: Vec<Splice>,
     /// Mapping start → (entries removed, entries inserted, entry count, `{}` position).
     mappings: HashMap<usize, MappingEdits>,
+    /// Byte ranges of removed entries: a mapping emptied inside one needs no `{}`.
+    removed: Vec<(usize, usize)>,
 }
 
 #[derive(Default)]
@@ -95,6 +97,7 @@ pub fn edit(
         layout,
         splices: Vec::new(),
         mappings: HashMap::new(),
+        removed: Vec::new(),
     };
     for op in &patch.0 {
         editor.operation(root, op)?;
@@ -149,6 +152,11 @@ impl Editor<'_> {
         for edits in self.mappings.values() {
             if !edits.gone && edits.total > 0 && edits.removed == edits.total && edits.inserted == 0
             {
+                let inside_removed =
+                    |at: usize| self.removed.iter().any(|&(s, e)| s <= at && at < e);
+                if edits.empty_at.is_some_and(inside_removed) {
+                    continue;
+                }
                 let Some(at) = edits.empty_at else {
                     return Err(EditError::Unsupported {
                         pointer: String::new(),

@@ -58,6 +58,7 @@ impl Editor<'_> {
         if matches!(target.node.kind, Kind::Mapping { .. }) {
             self.mapping_edits(target.node).gone = true;
         }
+        self.removed.push((key.start, target.node.end));
         let edits = self.mapping_edits(mapping);
         edits.removed += 1;
         edits.empty_at = empty_at;
