@@ -28,6 +28,8 @@ mod policy;
 mod profile;
 mod record;
 mod relevant;
+mod settle;
+mod shape;
 mod value;
 
 pub use annotations::{CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};

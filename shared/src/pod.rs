@@ -1,6 +1,7 @@
-//! The per-pod decision (§4): what to set, what to remove, what to report.
+//! The per-pod decision (§4): what to set and what to report; the pod's shape
+//! is read by `shape`, the annotations settled by `settle`.
 
-use json_patch::{AddOperation, PatchOperation, RemoveOperation, ReplaceOperation};
+use json_patch::{AddOperation, PatchOperation, ReplaceOperation};
 use jsonptr::PointerBuf;
 use serde_json::{Map, Value};
 
@@ -9,7 +10,9 @@ use crate::locate::PodSite;
 use crate::policy::{Policy, UnconfinedMode};
 use crate::profile::{FieldState, Profile};
 use crate::record::{Code, Record};
-use crate::value::{at, child, type_name};
+use crate::settle::{settle_annotations, Removal};
+use crate::shape::{read_shape, Slot};
+use crate::value::{at, child};
 
 /// Patch operations and records collected while planning.
 #[derive(Debug, Default)]
@@ -19,42 +22,15 @@ pub(crate) struct Collected {
 }
 
 impl Collected {
-    fn record(&mut self, code: Code, pointer: &PointerBuf, message: impl Into<String>) {
+    pub(crate) fn record(&mut self, code: Code, pointer: &PointerBuf, message: impl Into<String>) {
         self.records
             .push(Record::new(code, pointer.as_str(), message));
     }
 }
 
-/// The container lists a pod spec may hold, in the order they are planned.
-const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
-
-/// A pod spec or a container: where its `securityContext` is and what it holds.
-struct Slot {
-    /// The pod spec or the container.
-    at: PointerBuf,
-    /// Whether `securityContext` is a mapping (false: missing or null).
-    has_context: bool,
-    field: FieldState,
-}
-
-struct Container<'a> {
-    level: Slot,
-    name: Option<&'a str>,
-    privileged: bool,
-}
-
-/// The parts of a pod the decision reads, checked for shape first.
-struct Shape<'a> {
-    pod: Slot,
-    containers: Vec<Container<'a>>,
-    annotations: Option<&'a Map<String, Value>>,
-    /// How many keys the pod's metadata holds (0 when it is missing).
-    metadata_keys: usize,
-}
-
 /// The field of a level once the plan is applied.
 #[derive(Debug, Clone, PartialEq)]
-enum Outcome {
+pub(crate) enum Outcome {
     Field(Profile),
     /// Set from the level's legacy annotation (possibly hardened).
     Migrated(Profile),
@@ -185,89 +161,6 @@ fn opt_out_marker(
         })
 }
 
-type Malformed = (PointerBuf, String);
-
-fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a>, Malformed> {
-    let spec = at(root, &site.spec).unwrap_or(&Value::Null);
-    if !spec.is_object() {
-        return Err((
-            site.spec.clone(),
-            format!("pod spec is {}", type_name(spec)),
-        ));
-    }
-    let pod = read_level(spec, &site.spec)?;
-    let mut containers = Vec::new();
-    for list in CONTAINER_LISTS {
-        let list_at = child(&site.spec, &[list]);
-        let items = match spec.get(list) {
-            None | Some(Value::Null) => continue,
-            Some(Value::Array(items)) => items,
-            Some(other) => return Err((list_at, format!("{list} is {}", type_name(other)))),
-        };
-        for (index, item) in items.iter().enumerate() {
-            let item_at = child(&list_at, &[&index.to_string()]);
-            if !item.is_object() {
-                return Err((item_at, format!("{list} item is {}", type_name(item))));
-            }
-            let level = read_level(item, &item_at)?;
-            let name = item.get("name").and_then(Value::as_str);
-            let privileged = item
-                .get("securityContext")
-                .and_then(|sc| sc.get("privileged"))
-                == Some(&Value::Bool(true));
-            containers.push(Container {
-                level,
-                name,
-                privileged,
-            });
-        }
-    }
-    let annotations = match at(root, &site.metadata) {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(meta)) => match meta.get("annotations") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(map)) => Some(map),
-            Some(other) => {
-                let msg = format!("annotations is {}", type_name(other));
-                return Err((site.annotations(), msg));
-            }
-        },
-        Some(other) => {
-            return Err((
-                site.metadata.clone(),
-                format!("metadata is {}", type_name(other)),
-            ))
-        }
-    };
-    let metadata_keys = at(root, &site.metadata)
-        .and_then(Value::as_object)
-        .map_or(0, Map::len);
-    Ok(Shape {
-        pod,
-        containers,
-        annotations,
-        metadata_keys,
-    })
-}
-
-fn read_level(level: &Value, level_at: &PointerBuf) -> Result<Slot, Malformed> {
-    let (has_context, field) = match level.get("securityContext") {
-        None | Some(Value::Null) => (false, FieldState::Absent),
-        Some(context @ Value::Object(_)) => {
-            (true, Profile::read_field(context.get("seccompProfile")))
-        }
-        Some(other) => {
-            let at = child(level_at, &["securityContext"]);
-            return Err((at, format!("securityContext is {}", type_name(other))));
-        }
-    };
-    Ok(Slot {
-        at: level_at.clone(),
-        has_context,
-        field,
-    })
-}
-
 /// Decides the field of one level (rules 3–6) and emits the set/replace op.
 /// `container` is the container's name, `None` for the pod level.
 fn decide(
@@ -383,101 +276,4 @@ fn set_field(level: &Slot, profile: &Profile, out: &mut Collected) {
         }
     };
     out.ops.push(PatchOperation::Add(op));
-}
-
-/// Rule 7: removes migrated, matching, contradicting and orphan annotations;
-/// reports the ones left in place.
-fn settle_annotations(
-    shape: &Shape<'_>,
-    legacy: &[Legacy<'_>],
-    pod_outcome: &Outcome,
-    container_outcomes: &[Outcome],
-    removal: Removal<'_>,
-    policy: &Policy,
-    out: &mut Collected,
-) {
-    let site = removal.site;
-    let annotations_at = site.annotations();
-    let mut removed = Vec::new();
-    for annotation in legacy {
-        let key_at = child(&annotations_at, &[annotation.key]);
-        let value = annotation.value.unwrap_or("");
-        let outcome = match &annotation.level {
-            Level::Pod => Some(pod_outcome),
-            Level::Container(name) => shape
-                .containers
-                .iter()
-                .position(|c| c.name == Some(*name))
-                .and_then(|i| container_outcomes.get(i)),
-        };
-        let key = &annotation.key;
-        match outcome {
-            None => {
-                out.record(
-                    Code::AnnotationRemoved,
-                    &key_at,
-                    format!("removed {key}: no such container"),
-                );
-                removed.push(key_at);
-            }
-            Some(Outcome::Migrated(profile)) => {
-                if !(policy.keep_annotations && profile.matches_annotation(value)) {
-                    let msg = format!("removed {key}: migrated to the field");
-                    out.record(Code::AnnotationRemoved, &key_at, msg);
-                    removed.push(key_at);
-                }
-            }
-            Some(Outcome::Field(profile)) if profile.matches_annotation(value) => {
-                if !policy.keep_annotations {
-                    out.record(
-                        Code::AnnotationRemoved,
-                        &key_at,
-                        format!("removed {key}: now in the field"),
-                    );
-                    removed.push(key_at);
-                }
-            }
-            Some(Outcome::Field(profile)) => {
-                let msg = format!("removed {key}={value}: contradicts field {profile}, field wins");
-                out.record(Code::AnnotationContradictsField, &key_at, msg);
-                removed.push(key_at);
-            }
-            Some(Outcome::Absent)
-                if Profile::from_annotation(value).is_none() || annotation.value.is_none() =>
-            {
-                let msg = format!("{key}={value} is not a valid profile: fix it by hand");
-                out.record(Code::AnnotationNotMigratable, &key_at, msg);
-            }
-            Some(Outcome::Absent) => {
-                let msg = format!("{key} left in place: migrateAnnotations is off");
-                out.record(Code::AnnotationIgnored, &key_at, msg);
-            }
-            Some(Outcome::Invalid) => {}
-        }
-    }
-    let emptied = !removed.is_empty() && removed.len() == shape.annotations.map_or(0, Map::len);
-    for path in removed {
-        out.ops
-            .push(PatchOperation::Remove(RemoveOperation { path }));
-    }
-    // An emptied map goes too: the API server drops it anyway (omitempty), and
-    // the fixer removes the `annotations:` line it would leave behind. A pod
-    // template's metadata left empty by that goes as well (never an object's own).
-    if emptied {
-        let path = if removal.template && shape.metadata_keys == 1 {
-            site.metadata.clone()
-        } else {
-            annotations_at
-        };
-        out.ops
-            .push(PatchOperation::Remove(RemoveOperation { path }));
-    }
-}
-
-/// Where emptied annotations are removed from.
-#[derive(Clone, Copy)]
-struct Removal<'a> {
-    site: &'a PodSite,
-    /// The metadata is a pod template's, not the object's own.
-    template: bool,
 }

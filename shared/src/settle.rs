@@ -1,0 +1,111 @@
+//! Rule 7 of the decision: what becomes of the legacy annotations once the
+//! fields are settled.
+
+use json_patch::{PatchOperation, RemoveOperation};
+use serde_json::Map;
+
+use crate::annotations::{Legacy, Level};
+use crate::locate::PodSite;
+use crate::pod::{Collected, Outcome};
+use crate::policy::Policy;
+use crate::profile::Profile;
+use crate::record::Code;
+use crate::shape::Shape;
+use crate::value::child;
+
+/// Rule 7: removes migrated, matching, contradicting and orphan annotations;
+/// reports the ones left in place.
+pub(crate) fn settle_annotations(
+    shape: &Shape<'_>,
+    legacy: &[Legacy<'_>],
+    pod_outcome: &Outcome,
+    container_outcomes: &[Outcome],
+    removal: Removal<'_>,
+    policy: &Policy,
+    out: &mut Collected,
+) {
+    let site = removal.site;
+    let annotations_at = site.annotations();
+    let mut removed = Vec::new();
+    for annotation in legacy {
+        let key_at = child(&annotations_at, &[annotation.key]);
+        let value = annotation.value.unwrap_or("");
+        let outcome = match &annotation.level {
+            Level::Pod => Some(pod_outcome),
+            Level::Container(name) => shape
+                .containers
+                .iter()
+                .position(|c| c.name == Some(*name))
+                .and_then(|i| container_outcomes.get(i)),
+        };
+        let key = &annotation.key;
+        match outcome {
+            None => {
+                out.record(
+                    Code::AnnotationRemoved,
+                    &key_at,
+                    format!("removed {key}: no such container"),
+                );
+                removed.push(key_at);
+            }
+            Some(Outcome::Migrated(profile)) => {
+                if !(policy.keep_annotations && profile.matches_annotation(value)) {
+                    let msg = format!("removed {key}: migrated to the field");
+                    out.record(Code::AnnotationRemoved, &key_at, msg);
+                    removed.push(key_at);
+                }
+            }
+            Some(Outcome::Field(profile)) if profile.matches_annotation(value) => {
+                if !policy.keep_annotations {
+                    out.record(
+                        Code::AnnotationRemoved,
+                        &key_at,
+                        format!("removed {key}: now in the field"),
+                    );
+                    removed.push(key_at);
+                }
+            }
+            Some(Outcome::Field(profile)) => {
+                let msg = format!("removed {key}={value}: contradicts field {profile}, field wins");
+                out.record(Code::AnnotationContradictsField, &key_at, msg);
+                removed.push(key_at);
+            }
+            Some(Outcome::Absent)
+                if Profile::from_annotation(value).is_none() || annotation.value.is_none() =>
+            {
+                let msg = format!("{key}={value} is not a valid profile: fix it by hand");
+                out.record(Code::AnnotationNotMigratable, &key_at, msg);
+            }
+            Some(Outcome::Absent) => {
+                let msg = format!("{key} left in place: migrateAnnotations is off");
+                out.record(Code::AnnotationIgnored, &key_at, msg);
+            }
+            Some(Outcome::Invalid) => {}
+        }
+    }
+    let emptied = !removed.is_empty() && removed.len() == shape.annotations.map_or(0, Map::len);
+    for path in removed {
+        out.ops
+            .push(PatchOperation::Remove(RemoveOperation { path }));
+    }
+    // An emptied map goes too: the API server drops it anyway (omitempty), and
+    // the fixer removes the `annotations:` line it would leave behind. A pod
+    // template's metadata left empty by that goes as well (never an object's own).
+    if emptied {
+        let path = if removal.template && shape.metadata_keys == 1 {
+            site.metadata.clone()
+        } else {
+            annotations_at
+        };
+        out.ops
+            .push(PatchOperation::Remove(RemoveOperation { path }));
+    }
+}
+
+/// Where emptied annotations are removed from.
+#[derive(Clone, Copy)]
+pub(crate) struct Removal<'a> {
+    pub(crate) site: &'a PodSite,
+    /// The metadata is a pod template's, not the object's own.
+    pub(crate) template: bool,
+}
