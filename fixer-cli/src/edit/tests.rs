@@ -172,3 +172,20 @@ fn anchors_and_merge_keys_on_the_path_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn regression_removing_an_emptied_template_metadata_does_not_overlap_its_braces() {
+    // The core removes the annotation, then the template metadata it emptied;
+    // the annotations map inside the removed block must not get a `{}` too.
+    let text = "template:\n  metadata:\n    annotations:\n      k/p: x\n  spec: {}\n";
+    let out = run(
+        text,
+        serde_json::json!([
+            {"op": "remove", "path": "/template/metadata/annotations/k~1p"},
+            {"op": "remove", "path": "/template/metadata"}
+        ]),
+        YAML,
+    )
+    .unwrap();
+    assert_eq!(out, "template:\n  spec: {}\n");
+}
