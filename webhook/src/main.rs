@@ -16,6 +16,9 @@ mod shutdown;
 mod state;
 mod tls;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 use std::process::ExitCode;
 
 use clap::Parser;
