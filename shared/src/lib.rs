@@ -39,4 +39,4 @@ pub use plan::{plan, Plan};
 pub use policy::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
 pub use profile::Profile;
 pub use record::{clip_line, Code, Record, Severity, MAX_MESSAGE_CHARS};
-pub use relevant::parse_relevant;
+pub use relevant::{parse_relevant, RelevantKeys, RelevantSeed};

@@ -39,6 +39,46 @@ const READ_KEYS: &[&str] = &[
 /// Keys whose whole value is kept: maps the planner counts or matches entirely.
 const WHOLE_KEYS: &[&str] = &["annotations", "nodeSelector", "seccompProfile"];
 
+/// The keys `plan` reads under a policy, plus extra keys a caller needs:
+/// a reusable filter for [`RelevantKeys::seed`].
+#[derive(Debug, Clone)]
+pub struct RelevantKeys<'p> {
+    keys: HashSet<&'p str>,
+}
+
+impl<'p> RelevantKeys<'p> {
+    /// The planner's keys under `policy` (custom kinds included) and `extra`.
+    pub fn new(policy: &'p Policy, extra: &[&'p str]) -> RelevantKeys<'p> {
+        let mut keys: HashSet<&str> = READ_KEYS.iter().chain(extra).copied().collect();
+        for custom in &policy.custom_kinds {
+            keys.extend(custom.pod_spec_pointer.split('/').filter(|t| !t.is_empty()));
+        }
+        RelevantKeys { keys }
+    }
+
+    /// A serde seed that reads one JSON value keeping only these keys, so a
+    /// caller can read an object in the same pass as its envelope.
+    pub fn seed(&self) -> RelevantSeed<'_> {
+        RelevantSeed(Keep {
+            keys: &self.keys,
+            whole: false,
+            placeholders: false,
+        })
+    }
+}
+
+/// Deserializes one value keeping only the relevant keys (see [`RelevantKeys`]).
+#[derive(Clone, Copy)]
+pub struct RelevantSeed<'k>(Keep<'k>);
+
+impl<'de> DeserializeSeed<'de> for RelevantSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.0.deserialize(deserializer)
+    }
+}
+
 /// Parses `json` into a value with only the keys `plan` reads under `policy`,
 /// plus `extra` keys the caller needs (e.g. `deletionTimestamp`). Only for
 /// planning: applying the plan to the pruned value does not give the fixed object.
@@ -47,17 +87,9 @@ pub fn parse_relevant(
     policy: &Policy,
     extra: &[&str],
 ) -> Result<Value, serde_json::Error> {
-    let mut keys: HashSet<&str> = READ_KEYS.iter().chain(extra).copied().collect();
-    for custom in &policy.custom_kinds {
-        keys.extend(custom.pod_spec_pointer.split('/').filter(|t| !t.is_empty()));
-    }
+    let keys = RelevantKeys::new(policy, extra);
     let mut de = serde_json::Deserializer::from_str(json);
-    let keep = Keep {
-        keys: &keys,
-        whole: false,
-        placeholders: false,
-    };
-    let value = keep.deserialize(&mut de)?;
+    let value = keys.seed().deserialize(&mut de)?;
     de.end()?;
     Ok(value)
 }

@@ -6,10 +6,13 @@
 //! here too: kube-rs' `AdmissionResponse` serialises the patch as a number array
 //! (kube-rs #1781) while the API server wants a base64 string.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use base64::Engine as _;
-use seccomp_core::Policy;
+use seccomp_core::{Policy, RelevantKeys};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 pub const API_VERSION: &str = "admission.k8s.io/v1";
@@ -31,40 +34,6 @@ pub enum ReviewError {
     NoUid,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Review<'a> {
-    #[serde(default)]
-    api_version: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(borrow)]
-    request: Option<WireRequest<'a>>,
-}
-
-/// The request as read from the body: the object stays raw text until
-/// [`parse`] keeps only what the core reads.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireRequest<'a> {
-    #[serde(default)]
-    uid: String,
-    #[serde(default)]
-    kind: GroupVersionKind,
-    #[serde(default)]
-    sub_resource: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    operation: String,
-    #[serde(default, borrow)]
-    object: Option<&'a RawValue>,
-    #[serde(default)]
-    dry_run: Option<bool>,
-}
-
 /// Keys of the object the webhook itself reads, beyond what the core plans with.
 const WEBHOOK_KEYS: &[&str] = &["deletionTimestamp", "generateName"];
 
@@ -78,7 +47,7 @@ pub struct Request {
     pub namespace: Option<String>,
     pub operation: String,
     /// The object, reduced to the keys the core and the webhook read
-    /// ([`seccomp_core::parse_relevant`]): for planning, not for applying.
+    /// ([`seccomp_core::RelevantKeys`]): for planning, not for applying.
     pub object: Option<Value>,
     pub dry_run: Option<bool>,
 }
@@ -94,37 +63,135 @@ pub struct GroupVersionKind {
 }
 
 /// Parses a request body. Only the envelope must be right; the object may be anything.
-/// The object is only half parsed: the parts the core never reads (managedFields,
-/// env, volumes…) are skipped without being built.
+/// One pass over the bytes, and the object is only half built: the parts the
+/// core never reads (managedFields, env, volumes…) are skipped without allocation.
 pub fn parse(body: &[u8], policy: &Policy) -> Result<Request, ReviewError> {
-    let review: Review = serde_json::from_slice(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ReviewError::NotReview(e),
-        _ => ReviewError::NotJson(e),
-    })?;
+    let keys = RelevantKeys::new(policy, WEBHOOK_KEYS);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let review = ReviewSeed(&keys)
+        .deserialize(&mut de)
+        .and_then(|review| de.end().map(|()| review))
+        .map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => ReviewError::NotReview(e),
+            _ => ReviewError::NotJson(e),
+        })?;
     if review.api_version != API_VERSION || review.kind != "AdmissionReview" {
         return Err(ReviewError::WrongType(review.api_version, review.kind));
     }
-    let wire = review.request.ok_or(ReviewError::NoRequest)?;
-    if wire.uid.is_empty() {
+    let request = review.request.ok_or(ReviewError::NoRequest)?;
+    if request.uid.is_empty() {
         return Err(ReviewError::NoUid);
     }
-    let object = match wire.object {
-        None => None,
-        Some(raw) => Some(
-            seccomp_core::parse_relevant(raw.get(), policy, WEBHOOK_KEYS)
-                .map_err(ReviewError::NotJson)?,
-        ),
-    };
-    Ok(Request {
-        uid: wire.uid,
-        kind: wire.kind,
-        sub_resource: wire.sub_resource,
-        name: wire.name,
-        namespace: wire.namespace,
-        operation: wire.operation,
-        object: object.filter(|o| !o.is_null()),
-        dry_run: wire.dry_run,
-    })
+    Ok(request)
+}
+
+/// The envelope: `apiVersion`, `kind`, `request`.
+struct Review {
+    api_version: String,
+    kind: String,
+    request: Option<Request>,
+}
+
+struct ReviewSeed<'k>(&'k RelevantKeys<'k>);
+
+impl<'de> DeserializeSeed<'de> for ReviewSeed<'_> {
+    type Value = Review;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Review, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReviewSeed<'_> {
+    type Value = Review;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an AdmissionReview object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Review, A::Error> {
+        let mut review = Review {
+            api_version: String::new(),
+            kind: String::new(),
+            request: None,
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "apiVersion" => review.api_version = map.next_value()?,
+                "kind" => review.kind = map.next_value()?,
+                "request" => review.request = map.next_value_seed(OptionalRequest(self.0))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(review)
+    }
+}
+
+/// `request`, which may be `null`.
+struct OptionalRequest<'k>(&'k RelevantKeys<'k>);
+
+impl<'de> DeserializeSeed<'de> for OptionalRequest<'_> {
+    type Value = Option<Request>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptionalRequest<'_> {
+    type Value = Option<Request>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an AdmissionRequest object or null")
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut request = Request {
+            uid: String::new(),
+            kind: GroupVersionKind::default(),
+            sub_resource: None,
+            name: None,
+            namespace: None,
+            operation: String::new(),
+            object: None,
+            dry_run: None,
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "uid" => request.uid = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                "kind" => request.kind = map.next_value::<Option<_>>()?.unwrap_or_default(),
+                "subResource" => request.sub_resource = map.next_value()?,
+                "name" => request.name = map.next_value()?,
+                "namespace" => request.namespace = map.next_value()?,
+                "operation" => {
+                    request.operation = map.next_value::<Option<String>>()?.unwrap_or_default()
+                }
+                "object" => {
+                    let object = map.next_value_seed(self.0.seed())?;
+                    request.object = Some(object).filter(|o| !o.is_null());
+                }
+                "dryRun" => request.dry_run = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some(request))
+    }
 }
 
 /// What the webhook answers for one request (always `allowed: true`).
