@@ -47,6 +47,9 @@ pub struct FixArgs {
     /// Skip files and directories matching this glob (relative to the walked directory).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Also walk hidden files and directories (`.deploy/`…); `.git` never.
+    #[arg(long)]
+    pub hidden: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -77,7 +80,7 @@ struct Handled {
 
 /// Runs the subcommand.
 pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
-    let (inputs, walk_errors) = collect(&args.paths, &args.exclude);
+    let (inputs, walk_errors) = collect(&args.paths, &args.exclude, args.hidden);
     if args.bench_parse_only {
         return bench::parse_only(&inputs);
     }

@@ -45,14 +45,19 @@ pub fn is_manifest(path: &Path) -> bool {
 }
 
 /// Expands the command-line paths into inputs, in a deterministic order.
-pub fn collect(paths: &[PathBuf], excludes: &[String]) -> (Vec<Input>, Vec<WalkError>) {
+/// Hidden files and directories are walked only with `hidden` (never `.git`).
+pub fn collect(
+    paths: &[PathBuf],
+    excludes: &[String],
+    hidden: bool,
+) -> (Vec<Input>, Vec<WalkError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            match walk_dir(path, excludes) {
+            match walk_dir(path, excludes, hidden) {
                 Ok((mut files, errs)) => {
                     files.sort();
                     inputs.extend(files.into_iter().map(Input::File));
@@ -71,8 +76,19 @@ pub fn collect(paths: &[PathBuf], excludes: &[String]) -> (Vec<Input>, Vec<WalkE
     (inputs, errors)
 }
 
-fn walk_dir(root: &Path, excludes: &[String]) -> Result<(Vec<PathBuf>, Vec<WalkError>), WalkError> {
+fn walk_dir(
+    root: &Path,
+    excludes: &[String],
+    hidden: bool,
+) -> Result<(Vec<PathBuf>, Vec<WalkError>), WalkError> {
     let mut overrides = OverrideBuilder::new(root);
+    if hidden {
+        // Git's own directory is never a place for manifests.
+        overrides.add("!.git/").map_err(|e| WalkError {
+            path: root.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
     for glob in excludes {
         overrides.add(&format!("!{glob}")).map_err(|e| WalkError {
             path: glob.clone(),
@@ -87,6 +103,7 @@ fn walk_dir(root: &Path, excludes: &[String]) -> Result<(Vec<PathBuf>, Vec<WalkE
     let errors = Mutex::new(Vec::new());
     WalkBuilder::new(root)
         .require_git(false)
+        .hidden(!hidden)
         .follow_links(false)
         .overrides(overrides)
         .build_parallel()

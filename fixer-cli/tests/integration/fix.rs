@@ -210,6 +210,23 @@ fn gitignore_ignore_and_exclude_are_respected() {
 }
 
 #[test]
+fn hidden_directories_are_walked_only_with_hidden_and_git_never() {
+    let dir = temp_tree(&[
+        (".deploy/pod.yaml", POD),
+        (".git/pod.yaml", POD),
+        ("pod.yaml", POD),
+    ]);
+    let out = run_in(dir.path(), &["fix", "."], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(read(dir.path(), "pod.yaml"), FIXED_POD);
+    assert_eq!(read(dir.path(), ".deploy/pod.yaml"), POD);
+    let out = run_in(dir.path(), &["fix", "--hidden", "."], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(read(dir.path(), ".deploy/pod.yaml"), FIXED_POD);
+    assert_eq!(read(dir.path(), ".git/pod.yaml"), POD);
+}
+
+#[test]
 fn invalid_and_unreadable_files_are_untouched_and_neighbours_fixed() {
     let dir = temp_tree(&[("a.yaml", POD), ("b-broken.yaml", BROKEN), ("c.yaml", POD)]);
     fs::write(
