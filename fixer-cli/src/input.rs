@@ -1,13 +1,13 @@
-//! Reading manifests into JSON values: a YAML stream (many documents) or JSON.
-//!
-//! This is the simple, non-lossless reader used by `seccomp-fix patch`; the
-//! in-place fixer has its own span-keeping reader.
+//! Reading manifests into JSON values for `seccomp-fix patch`, with the same
+//! YAML reader as the in-place fixer (`yaml::tree` + `yaml::value`), so both
+//! commands see a file the same way.
 
 use std::io::Read;
 use std::path::Path;
 
-use serde::Deserialize;
 use serde_json::Value;
+
+use crate::yaml::{tree, value};
 
 /// A manifest that could not be read or parsed, located as `path:line:col`.
 #[derive(Debug, thiserror::Error)]
@@ -51,46 +51,18 @@ pub fn read_text(path: &str) -> Result<String, InputError> {
     }
 }
 
-/// Parses every document of `text`; empty documents are kept as `Value::Null`
-/// so document indexes match the file.
+/// Parses every document of `text` (YAML stream or JSON); empty documents are
+/// kept as `Value::Null` so document indexes match the file.
 pub fn parse_documents(path: &str, text: &str) -> Result<Vec<Value>, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = text.trim_start().chars().next();
-    if path.ends_with(".json") || matches!(first, Some('{' | '[')) {
-        if let Ok(docs) = parse_json_stream(text) {
-            return Ok(docs);
-        }
-    }
-    let mut docs = Vec::new();
-    for document in yaml_serde::Deserializer::from_str(text) {
-        let value = Value::deserialize(document).map_err(|e| yaml_error(path, &e))?;
-        docs.push(value);
-    }
-    Ok(docs)
-}
-
-fn parse_json_stream(text: &str) -> Result<Vec<Value>, serde_json::Error> {
-    serde_json::Deserializer::from_str(text)
-        .into_iter::<Value>()
-        .collect()
-}
-
-fn yaml_error(path: &str, err: &yaml_serde::Error) -> InputError {
-    let (line, column) = match err.location() {
-        Some(loc) => (loc.line(), loc.column()),
-        None => (1, 1),
-    };
-    // Messages from libyaml may repeat the position; keep the first line only.
-    let message = err
-        .to_string()
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .to_owned();
-    InputError::Parse {
+    let parse_err = |line, column, message| InputError::Parse {
         path: path.to_owned(),
-        line: line.max(1),
-        column: column.max(1),
+        line,
+        column,
         message,
-    }
+    };
+    let docs = tree::parse(text).map_err(|e| parse_err(e.line, e.col, e.message))?;
+    docs.iter()
+        .map(|doc| value::to_value(doc).map_err(|e| parse_err(doc.root.line, 1, e.to_string())))
+        .collect()
 }
