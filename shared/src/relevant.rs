@@ -41,19 +41,24 @@ const WHOLE_KEYS: &[&str] = &["annotations", "nodeSelector", "seccompProfile"];
 
 /// The keys `plan` reads under a policy, plus extra keys a caller needs:
 /// a reusable filter for [`RelevantKeys::seed`].
+/// Owns its keys, so a server can build it once per policy load.
 #[derive(Debug, Clone)]
-pub struct RelevantKeys<'p> {
-    keys: HashSet<&'p str>,
+pub struct RelevantKeys {
+    keys: HashSet<String>,
 }
 
-impl<'p> RelevantKeys<'p> {
+impl RelevantKeys {
     /// The planner's keys under `policy` (custom kinds included) and `extra`.
-    pub fn new(policy: &'p Policy, extra: &[&'p str]) -> RelevantKeys<'p> {
-        let mut keys: HashSet<&str> = READ_KEYS.iter().chain(extra).copied().collect();
-        for custom in &policy.custom_kinds {
-            keys.extend(custom.pod_spec_pointer.split('/').filter(|t| !t.is_empty()));
+    pub fn new(policy: &Policy, extra: &[&str]) -> RelevantKeys {
+        let custom = policy
+            .custom_kinds
+            .iter()
+            .flat_map(|c| c.pod_spec_pointer.split('/'))
+            .filter(|t| !t.is_empty());
+        let keys = READ_KEYS.iter().chain(extra).copied().chain(custom);
+        RelevantKeys {
+            keys: keys.map(str::to_owned).collect(),
         }
-        RelevantKeys { keys }
     }
 
     /// A serde seed that reads one JSON value keeping only these keys, so a
@@ -96,7 +101,7 @@ pub fn parse_relevant(
 
 #[derive(Clone, Copy)]
 struct Keep<'k> {
-    keys: &'k HashSet<&'k str>,
+    keys: &'k HashSet<String>,
     /// Inside a key kept whole: keep everything.
     whole: bool,
     /// Directly inside `metadata`: unread keys stay as `null` placeholders, as

@@ -280,7 +280,11 @@ mod tests {
             "request": {"uid": "u", "kind": {"group": kind.0, "version": "v1", "kind": kind.1},
                         "subResource": sub, "operation": operation, "object": object}
         });
-        crate::review::parse(body.to_string().as_bytes(), &Policy::default()).unwrap()
+        crate::review::parse(
+            body.to_string().as_bytes(),
+            &crate::review::relevant_keys(&Policy::default()),
+        )
+        .unwrap()
     }
 
     fn pod() -> Value {

@@ -174,9 +174,9 @@ struct Decided {
 }
 
 fn decide(state: &AppState, body: &[u8]) -> Result<Decided, review::ReviewError> {
-    let policy = state.policy();
-    let request = review::parse(body, &policy)?;
-    let outcome = admission::admit(&request, &policy, state.scope);
+    let active = state.policy();
+    let request = review::parse(body, &active.relevant)?;
+    let outcome = admission::admit(&request, &active.policy, state.scope);
     let response = review::respond(&request.uid, &outcome.answer);
     Ok(Decided {
         request,

@@ -1,10 +1,11 @@
 //! AdmissionReview `admission.k8s.io/v1` on the wire.
 //!
-//! The request is read into small serde types that keep the object as a raw
-//! `serde_json::Value` (so the patch is computed against exactly what the API
-//! server sent, and an odd object is still answered). The response JSON is built
-//! here too: kube-rs' `AdmissionResponse` serialises the patch as a number array
-//! (kube-rs #1781) while the API server wants a base64 string.
+//! The request is read in one pass by small serde visitors; the object keeps
+//! only the keys the core reads (`seccomp_core::RelevantKeys`), enough to plan
+//! a patch against what the API server sent, and an odd object is still
+//! answered. The response JSON is built here too: kube-rs' `AdmissionResponse`
+//! serialises the patch as a number array (kube-rs #1781) while the API server
+//! wants a base64 string.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -37,6 +38,11 @@ pub enum ReviewError {
 /// Keys of the object the webhook itself reads, beyond what the core plans with.
 const WEBHOOK_KEYS: &[&str] = &["deletionTimestamp", "generateName"];
 
+/// The object keys [`parse`] keeps under `policy` (built once per policy load).
+pub fn relevant_keys(policy: &Policy) -> RelevantKeys {
+    RelevantKeys::new(policy, WEBHOOK_KEYS)
+}
+
 /// The fields of `AdmissionRequest` the webhook uses.
 #[derive(Debug)]
 pub struct Request {
@@ -65,10 +71,9 @@ pub struct GroupVersionKind {
 /// Parses a request body. Only the envelope must be right; the object may be anything.
 /// One pass over the bytes, and the object is only half built: the parts the
 /// core never reads (managedFields, env, volumes…) are skipped without allocation.
-pub fn parse(body: &[u8], policy: &Policy) -> Result<Request, ReviewError> {
-    let keys = RelevantKeys::new(policy, WEBHOOK_KEYS);
+pub fn parse(body: &[u8], keys: &RelevantKeys) -> Result<Request, ReviewError> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let review = ReviewSeed(&keys)
+    let review = ReviewSeed(keys)
         .deserialize(&mut de)
         .and_then(|review| de.end().map(|()| review))
         .map_err(|e| match e.classify() {
@@ -92,7 +97,7 @@ struct Review {
     request: Option<Request>,
 }
 
-struct ReviewSeed<'k>(&'k RelevantKeys<'k>);
+struct ReviewSeed<'k>(&'k RelevantKeys);
 
 impl<'de> DeserializeSeed<'de> for ReviewSeed<'_> {
     type Value = Review;
@@ -130,7 +135,7 @@ impl<'de> Visitor<'de> for ReviewSeed<'_> {
 }
 
 /// `request`, which may be `null`.
-struct OptionalRequest<'k>(&'k RelevantKeys<'k>);
+struct OptionalRequest<'k>(&'k RelevantKeys);
 
 impl<'de> DeserializeSeed<'de> for OptionalRequest<'_> {
     type Value = Option<Request>;
@@ -243,7 +248,7 @@ mod tests {
         let body = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
             "request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},
             "operation":"CREATE","object":{"kind":"Pod","x":1},"dryRun":true}}"#;
-        let r = parse(body, &Policy::default()).unwrap();
+        let r = parse(body, &relevant_keys(&Policy::default())).unwrap();
         assert_eq!(r.uid, "u1");
         assert_eq!(r.kind.kind, "Pod");
         assert_eq!(r.operation, "CREATE");
@@ -269,7 +274,9 @@ mod tests {
             ),
         ];
         for (body, want) in cases {
-            let err = parse(body, &Policy::default()).unwrap_err().to_string();
+            let err = parse(body, &relevant_keys(&Policy::default()))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(want), "{err} should contain {want}");
         }
     }

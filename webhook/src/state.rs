@@ -5,16 +5,31 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use seccomp_core::Policy;
+use seccomp_core::{Policy, RelevantKeys};
 use tokio::sync::Semaphore;
 
 use crate::admission::Scope;
 use crate::metrics::Metrics;
 use crate::tls::CertResolver;
 
+/// The policy in force and what is derived from it once per load.
+#[derive(Debug)]
+pub struct ActivePolicy {
+    pub policy: Policy,
+    /// The object keys the request parser keeps for this policy.
+    pub relevant: RelevantKeys,
+}
+
+impl ActivePolicy {
+    pub fn new(policy: Policy) -> Self {
+        let relevant = crate::review::relevant_keys(&policy);
+        ActivePolicy { policy, relevant }
+    }
+}
+
 #[derive(Debug)]
 pub struct AppState {
-    policy: RwLock<Arc<Policy>>,
+    policy: RwLock<Arc<ActivePolicy>>,
     shutting_down: AtomicBool,
     pub certs: Arc<CertResolver>,
     pub metrics: Metrics,
@@ -36,7 +51,7 @@ impl AppState {
         request_timeout: Duration,
     ) -> Self {
         AppState {
-            policy: RwLock::new(Arc::new(policy)),
+            policy: RwLock::new(Arc::new(ActivePolicy::new(policy))),
             shutting_down: AtomicBool::new(false),
             certs: Arc::new(CertResolver::default()),
             metrics: Metrics::new(),
@@ -48,7 +63,7 @@ impl AppState {
         }
     }
 
-    pub fn policy(&self) -> Arc<Policy> {
+    pub fn policy(&self) -> Arc<ActivePolicy> {
         self.policy
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -59,7 +74,7 @@ impl AppState {
         *self
             .policy
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(policy);
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(ActivePolicy::new(policy));
     }
 
     /// Ready once a certificate is loaded and until shutdown starts.
