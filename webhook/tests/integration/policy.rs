@@ -62,14 +62,17 @@ async fn policy_is_applied_reloaded_and_a_bad_change_is_rejected() {
         localhost
     );
 
-    config.update(&[("policy.yaml", "unconfined: harden\n")]);
+    // The second policy differs from both the first and the built-in default,
+    // so a rejected change that fell back to either would show.
+    let second = json!({"type": "Localhost", "localhostProfile": "profiles/second.json"});
+    config.update(&[(
+        "policy.yaml",
+        "defaultProfile: {type: Localhost, localhostProfile: profiles/second.json}\n",
+    )]);
     webhook.wait_logs(Duration::from_secs(15), 2, |l| {
         l["message"] == "policy loaded"
     });
-    assert_eq!(
-        pod_profile(&webhook).await,
-        json!({"type": "RuntimeDefault"})
-    );
+    assert_eq!(pod_profile(&webhook).await, second);
 
     config.update(&[("policy.yaml", "bogusKey: 1\n")]);
     let line = webhook.wait_log(Duration::from_secs(15), |l| {
@@ -79,10 +82,7 @@ async fn policy_is_applied_reloaded_and_a_bad_change_is_rejected() {
         line["error"].as_str().unwrap().contains("bogusKey"),
         "{line}"
     );
-    assert_eq!(
-        pod_profile(&webhook).await,
-        json!({"type": "RuntimeDefault"})
-    );
+    assert_eq!(pod_profile(&webhook).await, second);
     let failures = r#"seccomp_webhook_config_reloads_total{result="failure"}"#;
     assert_eq!(webhook.metric(failures).await, 1.0);
 }
