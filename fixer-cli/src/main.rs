@@ -10,6 +10,7 @@ mod fix;
 mod input;
 mod krm;
 mod patch_cmd;
+mod policy_args;
 mod report;
 mod yaml;
 

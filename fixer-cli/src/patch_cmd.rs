@@ -4,19 +4,20 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use seccomp_core::{plan, Policy};
+use seccomp_core::plan;
 use serde_json::{json, Value};
 
 use crate::input::{parse_documents, read_text};
+use crate::policy_args::PolicyArgs;
 
 /// Arguments of `seccomp-fix patch`.
 #[derive(Debug, clap::Args)]
 pub struct PatchArgs {
     /// Manifest file (YAML stream or JSON), or `-` for stdin.
     pub file: String,
-    /// Policy file (SPEC §7); the built-in defaults when absent.
-    #[arg(long, env = "SECCOMP_FIX_CONFIG")]
-    pub config: Option<std::path::PathBuf>,
+    /// Policy file and knobs.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// Prints one JSON line per document:
@@ -24,7 +25,7 @@ pub struct PatchArgs {
 /// `document` counting from 0 as kustomize's `config.kubernetes.io/index` does.
 /// Empty documents print nothing.
 pub fn run(args: PatchArgs) -> anyhow::Result<ExitCode> {
-    let policy = load_policy(args.config.as_deref())?;
+    let policy = args.policy.policy()?;
     let text = read_text(&args.file)?;
     let documents = parse_documents(&args.file, &text)?;
     let stdout = std::io::stdout();
@@ -44,14 +45,4 @@ pub fn run(args: PatchArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{line}").context("writing to stdout")?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Loads the policy file, or the defaults when none is given.
-pub fn load_policy(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
-    let Some(path) = path else {
-        return Ok(Policy::default());
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading policy {}", path.display()))?;
-    Policy::from_yaml(&text).with_context(|| format!("policy {}", path.display()))
 }

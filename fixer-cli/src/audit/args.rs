@@ -47,9 +47,9 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Policy file (SPEC §7, the webhook's YAML) deciding what would change; the built-in defaults when absent.
-    #[arg(long, value_name = "FILE", env = "SECCOMP_FIX_CONFIG")]
-    pub config: Option<PathBuf>,
+    /// Policy deciding what would change (SPEC §7, the webhook's YAML), as for `fix`.
+    #[command(flatten)]
+    pub policy: crate::policy_args::PolicyArgs,
 
     /// Give up on a request after this long (`30s`, `500ms`, `2m`, or plain seconds).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]

@@ -32,7 +32,7 @@ use report::{Report, Scope};
 /// Runs the audit and prints the report; the exit code is 0 when everything
 /// is compliant, 1 when something would change or must be fixed, 2 on errors.
 pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
-    let policy = crate::patch_cmd::load_policy(args.config.as_deref())?;
+    let policy = args.policy.policy()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -6,7 +6,6 @@
 //! before anything is written (see docs/fixer.md).
 
 mod bench;
-mod policy_args;
 pub mod process;
 #[cfg(test)]
 mod proptests;
@@ -23,7 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use seccomp_core::Policy;
 
-pub use policy_args::PolicyArgs;
+pub use crate::policy_args::PolicyArgs;
 use process::{process, Status};
 use walk::{collect, Input};
 

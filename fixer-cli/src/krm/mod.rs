@@ -43,7 +43,7 @@ pub struct KrmArgs {
     /// Legacy kustomize exec plugin: the plugin's config file (its `spec` is the policy).
     #[arg(value_name = "PLUGIN_CONFIG")]
     pub plugin_config: Option<std::path::PathBuf>,
-    /// Policy file and knobs (they win over the functionConfig).
+    /// Policy file (replaces the functionConfig's) and knobs (applied on top).
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -78,15 +78,10 @@ fn is_resource_list(text: &str) -> bool {
     })
 }
 
-/// The policy: explicit flags/config first, else the functionConfig.
+/// The policy: `--config` if given, else the functionConfig's, else the
+/// defaults; the knob flags are applied on top of whichever it is.
 fn policy_for(args: &PolicyArgs, function_config: Option<&Value>) -> anyhow::Result<Policy> {
-    let flags_given = args.config.is_some()
-        || args.default_profile.is_some()
-        || args.keep_annotations
-        || args.no_migrate_annotations
-        || args.harden_unconfined
-        || args.skip_annotation.is_some();
-    if flags_given {
+    if args.config.is_some() {
         return args.policy();
     }
     let from_config = function_config.and_then(|fc| {
@@ -96,10 +91,11 @@ fn policy_for(args: &PolicyArgs, function_config: Option<&Value>) -> anyhow::Res
                 .map(str::to_owned)
         })
     });
-    match from_config {
-        Some(text) => Policy::from_yaml(&text).context("functionConfig policy"),
-        None => Ok(Policy::default()),
-    }
+    let base = match from_config {
+        Some(text) => Policy::from_yaml(&text).context("functionConfig policy")?,
+        None => Policy::default(),
+    };
+    args.apply_to(base)
 }
 
 /// Fixes a ResourceList text; returns the output text.

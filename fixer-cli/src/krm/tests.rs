@@ -38,7 +38,25 @@ fn function_config_spec_is_the_policy() {
     let out = transform(&input, &PolicyArgs::default()).unwrap();
     assert!(out.contains("localhostProfile: p.json"), "{out}");
     let bad = format!("{LIST}functionConfig:\n  kind: X\n  spec:\n    bogus: 1\n");
-    assert!(transform(&bad, &PolicyArgs::default()).is_err());
+    let err = transform(&bad, &PolicyArgs::default()).unwrap_err();
+    assert!(format!("{err:#}").contains("bogus"), "{err:#}");
+}
+
+#[test]
+fn flags_overlay_the_function_config_policy() {
+    // functionConfig hardens Unconfined; the flag only changes the default
+    // profile: both must apply.
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n  spec:\n    containers:\n    - name: a\n      securityContext:\n        seccompProfile: {type: Unconfined}\nfunctionConfig:\n  kind: SeccompPolicy\n  spec:\n    unconfined: harden\n";
+    let args = PolicyArgs {
+        default_profile: Some("localhost/q.json".into()),
+        ..PolicyArgs::default()
+    };
+    let out = transform(input, &args).unwrap();
+    assert!(
+        out.contains("seccompProfile: {type: Localhost, localhostProfile: q.json}"),
+        "{out}"
+    );
+    assert!(!out.contains("{type: Unconfined}"), "{out}");
 }
 
 #[test]

@@ -1,12 +1,10 @@
-//! Policy flags shared by `fix` and `krm`: a policy file plus overrides for
-//! the common knobs.
+//! Policy flags shared by every subcommand (`fix`, `patch`, `krm`, `audit`):
+//! a policy file plus overrides for the common knobs.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use seccomp_core::{DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
-
-use crate::patch_cmd::load_policy;
 
 /// `--config` and the knob flags.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -31,10 +29,24 @@ pub struct PolicyArgs {
     pub skip_annotation: Option<String>,
 }
 
+/// Loads the policy file, or the defaults when none is given.
+pub fn load_policy(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
+    let Some(path) = path else {
+        return Ok(Policy::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading policy {}", path.display()))?;
+    Policy::from_yaml(&text).with_context(|| format!("policy {}", path.display()))
+}
+
 impl PolicyArgs {
     /// The policy: the file (or defaults) with the flags applied, validated.
     pub fn policy(&self) -> anyhow::Result<Policy> {
-        let mut policy = load_policy(self.config.as_deref())?;
+        self.apply_to(load_policy(self.config.as_deref())?)
+    }
+
+    /// `base` with the knob flags applied on top, validated.
+    pub fn apply_to(&self, mut policy: Policy) -> anyhow::Result<Policy> {
         if let Some(profile) = &self.default_profile {
             policy.default_profile = match profile.strip_prefix("localhost/") {
                 Some(path) => DefaultProfile {
