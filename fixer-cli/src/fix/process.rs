@@ -1,12 +1,15 @@
 //! Fixing one file's text: parse with spans, plan each Kubernetes object with
 //! the core, splice the edits into the original text, verify, report.
 
-use seccomp_core::{locate, plan, Code, Policy};
+use json_patch::Patch;
+use seccomp_core::{locate, plan, Code, Plan, Policy};
 use serde_json::{json, Value};
 
 use super::verify::verify;
+use crate::edit::splice::Splice;
 use crate::edit::{self, layout, path::line_of, splice, EditError};
 use crate::report::{Finding, ObjectReport};
+use crate::yaml::render::Layout;
 use crate::yaml::scan::{scan, DocHead};
 use crate::yaml::tree::{self, Node, SyntaxError};
 use crate::yaml::value::to_value;
@@ -131,30 +134,15 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
         }
         if !planned.is_noop() {
             let layout = *layout.get_or_insert_with(|| layout::detect(body, &docs, json_hint));
-            let fixed = planned.apply(&value);
-            match (edit::edit(body, &doc.root, &planned.patch, layout), fixed) {
-                (Ok(edits), Ok(fixed)) => {
+            match edit_object(body, &doc.root, &planned.patch, &planned, &value, layout) {
+                Ok((edits, fixed)) => {
                     splices.extend(edits);
                     expected[index] = Some(fixed);
                     object.fixed = true;
                 }
-                (Err(err), _) => {
-                    let code = match err {
-                        EditError::Unsafe { .. } => FixerCode::UnsafeYaml,
-                        EditError::Unsupported { .. } => FixerCode::EditUnsupported,
-                    };
+                Err(NotEdited { code, message }) => {
                     object.keep_only_findings();
-                    object.push(Finding::fixer(code, "", err.to_string(), doc.root.line));
-                    out.errors += 1;
-                }
-                (Ok(_), Err(err)) => {
-                    object.keep_only_findings();
-                    object.push(Finding::fixer(
-                        FixerCode::Internal,
-                        "",
-                        err.to_string(),
-                        doc.root.line,
-                    ));
+                    object.push(Finding::fixer(code, "", message, doc.root.line));
                     out.errors += 1;
                 }
             }
@@ -182,6 +170,39 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
         }
     }
     out
+}
+
+/// Why a planned object was not edited.
+pub struct NotEdited {
+    /// The fixer's finding code.
+    pub code: FixerCode,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The text edits for one planned object, and the object they must produce
+/// (checked later by re-parsing). `text_patch` is `planned.patch` with its
+/// pointers relative to `root` (a KRM function prefixes `/items/N`).
+pub fn edit_object(
+    body: &str,
+    root: &Node,
+    text_patch: &Patch,
+    planned: &Plan,
+    value: &Value,
+    layout: Layout,
+) -> Result<(Vec<Splice>, Value), NotEdited> {
+    let edits = edit::edit(body, root, text_patch, layout).map_err(|err| NotEdited {
+        code: match err {
+            EditError::Unsafe { .. } => FixerCode::UnsafeYaml,
+            EditError::Unsupported { .. } => FixerCode::EditUnsupported,
+        },
+        message: err.to_string(),
+    })?;
+    let fixed = planned.apply(value).map_err(|err| NotEdited {
+        code: FixerCode::Internal,
+        message: err.to_string(),
+    })?;
+    Ok((edits, fixed))
 }
 
 /// Codes of the fixer's own findings (next to the core's codes).

@@ -26,6 +26,7 @@ use seccomp_core::{plan, Code, Policy};
 use serde_json::{json, Value};
 
 use crate::edit::{self, layout, splice};
+use crate::fix::process::edit_object;
 use crate::fix::{verify::verify as verify_documents, PolicyArgs};
 use crate::yaml::tree;
 use crate::yaml::value::to_value;
@@ -137,18 +138,22 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
             continue;
         }
         let prefixed = Patch(planned.patch.0.iter().map(|op| prefix(op, index)).collect());
-        let fixed = planned.apply(item);
-        match (edit::edit(body, &doc.root, &prefixed, layout), fixed) {
-            (Ok(edits), Ok(fixed)) => {
+        match edit_object(body, &doc.root, &prefixed, &planned, item, layout) {
+            Ok((edits, fixed)) => {
                 splices.extend(edits);
                 expected["items"][index] = fixed;
                 results.extend(item_results);
             }
-            (Err(err), _) => {
-                results.extend(item_results.into_iter().filter(|r| r["severity"] != "info"));
-                results.push(error_result(item, &format!("not fixed: {err}")));
+            Err(not_edited) => {
+                // Left unchanged: the findings stay, the change records go.
+                let findings = planned
+                    .records
+                    .iter()
+                    .filter(|r| r.code != Code::NotApplicable && !r.is_change());
+                results.extend(findings.map(|r| result(item, r)));
+                let message = format!("not fixed: {}", not_edited.message);
+                results.push(error_result(item, &message));
             }
-            (Ok(_), Err(err)) => results.push(error_result(item, &format!("not fixed: {err}"))),
         }
     }
     // Results of earlier functions stay; ours are appended.

@@ -121,3 +121,18 @@ fn earlier_results_are_kept_and_ours_appended() {
         );
     }
 }
+
+#[test]
+fn regression_an_item_left_unedited_reports_no_change_records_of_any_severity() {
+    // The removal of a contradicting annotation is a change with severity
+    // warning; when the anchor stops the edit it must not be reported as done.
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: &m\n    name: p\n    annotations:\n      seccomp.security.alpha.kubernetes.io/pod: unconfined\n  spec:\n    securityContext:\n      seccompProfile: {type: RuntimeDefault}\n    containers:\n    - name: a\n      securityContext: {privileged: true}\n";
+    let out = transform(input, &PolicyArgs::default()).unwrap();
+    assert!(out.contains("not fixed:"), "{out}");
+    assert!(out.contains("privileged-container"), "{out}");
+    assert!(!out.contains("annotation-contradicts-field"), "{out}");
+    assert!(
+        out.contains("seccomp.security.alpha.kubernetes.io/pod: unconfined"),
+        "{out}"
+    );
+}
