@@ -93,6 +93,17 @@ async fn mutate(State(state): State<Arc<AppState>>, request: Request) -> Respons
             Ok(Ok(body)) => return answer(&state, body, started).await,
         },
     };
+    refuse(&state, started, status, result, &reason)
+}
+
+/// Answers a request that was not decided: counted, timed, logged, explained.
+fn refuse(
+    state: &AppState,
+    started: Instant,
+    status: StatusCode,
+    result: &'static str,
+    reason: &str,
+) -> Response {
     state
         .metrics
         .duration
@@ -105,7 +116,7 @@ async fn mutate(State(state): State<Arc<AppState>>, request: Request) -> Respons
         duration_us = micros(started),
         "admission request refused"
     );
-    text(status, &reason)
+    text(status, reason)
 }
 
 /// Decides a complete body and logs one line for it.
@@ -119,37 +130,45 @@ async fn answer(state: &Arc<AppState>, body: Bytes, started: Instant) -> Respons
             Ok(decided) => decided,
             Err(_) => {
                 state.metrics.panics.inc();
-                return text(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+                let reason = "internal error";
+                return refuse(
+                    state,
+                    started,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error",
+                    reason,
+                );
             }
         }
     } else {
         decide(state, &body)
     };
-    let elapsed = started.elapsed();
-    state.metrics.duration.observe(elapsed.as_secs_f64());
     match decided {
-        Err(e) => {
-            count(&state.metrics, "unknown", "unknown", "bad_request");
-            warn!(status = 400, result = "bad_request", error = %e,
-                  duration_us = elapsed.as_micros() as u64, "admission request refused");
-            text(StatusCode::BAD_REQUEST, &e.to_string())
-        }
+        Err(e) => refuse(
+            state,
+            started,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &e.to_string(),
+        ),
         Ok(Decided {
             request,
             outcome,
             response,
         }) => {
+            let elapsed = started.elapsed();
+            state.metrics.duration.observe(elapsed.as_secs_f64());
             record(&state.metrics, &request, &outcome);
             let reason = match outcome.verdict {
                 Verdict::Skipped(reason) => reason,
                 _ => "",
             };
-            let name = request_name(&request);
+            // Fields are only evaluated when the line is enabled.
             info!(
                 uid = %request.uid,
                 kind = %request.kind.kind,
                 namespace = request.namespace.as_deref().unwrap_or(""),
-                name = %name,
+                name = %request_name(&request),
                 operation = %request.operation,
                 dry_run = request.dry_run.unwrap_or(false),
                 result = outcome.verdict.label(),
