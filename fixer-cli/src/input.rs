@@ -54,7 +54,7 @@ pub fn read_text(path: &str) -> Result<String, InputError> {
 /// Parses every document of `text` (YAML stream or JSON); empty documents are
 /// kept as `Value::Null` so document indexes match the file.
 pub fn parse_documents(path: &str, text: &str) -> Result<Vec<Value>, InputError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (_, text) = crate::yaml::strip_bom(text);
     let parse_err = |line, column, message| InputError::Parse {
         path: path.to_owned(),
         line,

@@ -17,7 +17,7 @@ pub mod splice;
 
 use std::collections::HashMap;
 
-use json_patch::{Patch, PatchOperation};
+use json_patch::{AddOperation, Patch, PatchOperation, ReplaceOperation};
 
 use crate::yaml::render::Layout;
 use crate::yaml::tree::{Kind, Node, Style};
@@ -121,10 +121,13 @@ impl Editor<'_> {
         let parent_ok = steps.len() > parent_tokens.len();
         let unsupported_op = |what: &str| unsupported(&pointer, root, what);
         match op {
-            PatchOperation::Add(add) if found => {
+            PatchOperation::Add(AddOperation { value, .. })
+            | PatchOperation::Replace(ReplaceOperation { value, .. })
+                if found =>
+            {
                 let old = node_value(steps[toks.len()].node)
                     .map_err(|e| unsupported_op(&e.to_string()))?;
-                self.replace(&steps, &add.value, &pointer, &old)
+                self.replace(&steps, value, &pointer, &old)
             }
             PatchOperation::Add(add) if parent_ok => {
                 let parent = steps[parent_tokens.len()];
@@ -133,11 +136,6 @@ impl Editor<'_> {
                 } else {
                     self.insert(parent, last, &add.value, &pointer)
                 }
-            }
-            PatchOperation::Replace(rep) if found => {
-                let old = node_value(steps[toks.len()].node)
-                    .map_err(|e| unsupported_op(&e.to_string()))?;
-                self.replace(&steps, &rep.value, &pointer, &old)
             }
             PatchOperation::Remove(_) if found => {
                 let parent = steps[parent_tokens.len()];

@@ -20,7 +20,7 @@ pub fn parse_only(inputs: &[Input]) -> anyhow::Result<ExitCode> {
             let Ok(text) = std::fs::read_to_string(path) else {
                 return (0, 0);
             };
-            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let (_, text) = crate::yaml::strip_bom(&text);
             let mut parser = Parser::new_from_str(text);
             let mut events = 0usize;
             while let Some(Ok(_)) = parser.next_event() {

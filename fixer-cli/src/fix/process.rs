@@ -13,8 +13,7 @@ use crate::yaml::render::Layout;
 use crate::yaml::scan::{scan, DocHead};
 use crate::yaml::tree::{self, Node, SyntaxError};
 use crate::yaml::value::to_value;
-
-const BOM: char = '\u{feff}';
+use crate::yaml::{strip_bom, BOM};
 
 /// What happened to a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +59,7 @@ impl Processed {
 
 /// Fixes `text` under `policy`. `json_hint` marks `.json` files.
 pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
-    let (bom, body) = match text.strip_prefix(BOM) {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
+    let (bom, body) = strip_bom(text);
     // First pass over events only: most files hold nothing pod-bearing.
     let templated = body.contains("{{");
     let heads = match scan(body) {

@@ -70,7 +70,7 @@ pub fn run(args: KrmArgs) -> anyhow::Result<ExitCode> {
 
 /// Whether the text is a `ResourceList` (decided on its top-level `kind`).
 fn is_resource_list(text: &str) -> bool {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (_, body) = crate::yaml::strip_bom(text);
     tree::parse(body).is_ok_and(|docs| {
         docs.first()
             .and_then(|d| d.root.get("kind"))
@@ -101,7 +101,7 @@ fn policy_for(args: &PolicyArgs, function_config: Option<&Value>) -> anyhow::Res
 
 /// Fixes a ResourceList text; returns the output text.
 pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
-    let body = input.strip_prefix('\u{feff}').unwrap_or(input);
+    let (_, body) = crate::yaml::strip_bom(input);
     let docs = tree::parse(body).map_err(|e| anyhow::anyhow!("stdin:{e}"))?;
     let [doc] = docs.as_slice() else {
         bail!(

@@ -8,3 +8,14 @@ pub mod scalar;
 pub mod scan;
 pub mod tree;
 pub mod value;
+
+/// The byte-order mark the readers strip (and the fixer writes back).
+pub const BOM: char = '\u{feff}';
+
+/// `text` without a leading byte-order mark, and whether it had one.
+pub fn strip_bom(text: &str) -> (bool, &str) {
+    match text.strip_prefix(BOM) {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    }
+}

@@ -50,11 +50,7 @@ pub fn scan(text: &str) -> Result<Scan, SyntaxError> {
     let mut pending = Pending::None;
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
-        let (event, _) = event.map_err(|err| SyntaxError {
-            line: err.marker().line(),
-            col: err.marker().col() + 1,
-            message: err.info().to_owned(),
-        })?;
+        let (event, _) = event.map_err(SyntaxError::from)?;
         // Where this node sits: as a key of a mapping, and at which depth.
         let is_key = matches!(stack.last(), Some(Frame::Mapping { expect_key: true }));
         let depth = stack.len();

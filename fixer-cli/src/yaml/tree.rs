@@ -134,6 +134,17 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+impl From<saphyr_parser::ScanError> for SyntaxError {
+    fn from(err: saphyr_parser::ScanError) -> Self {
+        let mark = err.marker();
+        SyntaxError {
+            line: mark.line(),
+            col: mark.col() + 1,
+            message: err.info().to_owned(),
+        }
+    }
+}
+
 enum Frame {
     Mapping {
         head: Node,
@@ -165,14 +176,7 @@ pub fn parse(text: &str) -> Result<Vec<Document>, SyntaxError> {
     while let Some(event) = parser.next_event() {
         match event {
             Ok((event, span)) => builder.event(event, span)?,
-            Err(err) => {
-                let mark = err.marker();
-                return Err(SyntaxError {
-                    line: mark.line(),
-                    col: mark.col() + 1,
-                    message: err.info().to_owned(),
-                });
-            }
+            Err(err) => return Err(SyntaxError::from(err)),
         }
     }
     Ok(builder.docs)

@@ -24,8 +24,7 @@ pub enum ValueError {
 
 /// The JSON value of one document.
 pub fn to_value(doc: &Document) -> Result<Value, ValueError> {
-    let mut anchors = HashMap::new();
-    convert(&doc.root, &mut anchors)
+    node_value(&doc.root)
 }
 
 /// The JSON value of a node with no aliases to anchors outside it.
