@@ -1,5 +1,6 @@
-//! The audit as SARIF 2.1.0. It reuses the fixer's SARIF log (tool, rules:
-//! every core code) as the envelope, adds the `restricted-seccomp` rule, and
+//! The audit as SARIF 2.1.0, built with the fixer's SARIF pieces (envelope,
+//! rule declarations for every core code, levels); it adds the
+//! `restricted-seccomp` rule, and
 //! adds one result per core record of each reported object plus one per
 //! object failing the rule. Live objects have no file: results carry a
 //! logical location `namespace/Kind/name` and the record's JSON pointer.
@@ -7,31 +8,24 @@ use seccomp_core::Severity;
 use serde_json::{json, Value};
 
 use super::report::{ObjectReport, Report};
+use crate::report::sarif;
 
 /// Rule id of the Pod Security Standards `restricted` seccomp check (CIS 5.3.3).
 pub const RESTRICTED_RULE: &str = "restricted-seccomp";
 
 /// Builds the SARIF log of `report`.
 pub fn render(report: &Report) -> Value {
-    let mut log = crate::report::sarif::render(&[]);
-    let run = &mut log["runs"][0];
-    if let Some(rules) = run["tool"]["driver"]["rules"].as_array_mut() {
-        rules.push(json!({
-            "id": RESTRICTED_RULE,
-            "shortDescription": {"text": "Pod Security Standards restricted: the seccomp profile must be \
-                RuntimeDefault or Localhost for every container (CIS 5.3.3)"},
-            "defaultConfiguration": {"level": "warning"},
-        }));
-    }
-    let rule_ids: Vec<String> = run["tool"]["driver"]["rules"]
-        .as_array()
-        .map(|rules| {
-            rules
-                .iter()
-                .filter_map(|r| r["id"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut rules = sarif::core_rules();
+    rules.push(sarif::rule(
+        RESTRICTED_RULE,
+        "Pod Security Standards restricted: the seccomp profile must be \
+         RuntimeDefault or Localhost for every container (CIS 5.3.3)",
+        Severity::Warning,
+    ));
+    let rule_ids: Vec<String> = rules
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
     let mut results = Vec::new();
     for object in &report.objects {
         let name = format!("{}/{}/{}", object.namespace, object.kind, object.name);
@@ -49,7 +43,7 @@ pub fn render(report: &Report) -> Value {
         }
         for record in &object.records {
             let message = format!("{name}: {}", record.message);
-            let level = level(record.severity);
+            let level = sarif::level(record.severity);
             let pointer = Some(record.pointer.as_str());
             results.push(result(
                 &rule_ids,
@@ -62,16 +56,7 @@ pub fn render(report: &Report) -> Value {
             ));
         }
     }
-    run["results"] = Value::Array(results);
-    log
-}
-
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Info => "note",
-        Severity::Warning => "warning",
-        Severity::Error => "error",
-    }
+    sarif::log(rules, results)
 }
 
 fn result(

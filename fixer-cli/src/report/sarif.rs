@@ -14,7 +14,8 @@ const READ: &str = "read-error";
 /// Rule id of skipped templates.
 const TEMPLATE: &str = "template-skipped";
 
-fn level(severity: Severity) -> &'static str {
+/// The SARIF level of a severity.
+pub fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Info => "note",
         Severity::Warning => "warning",
@@ -22,7 +23,8 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn rule(id: &str, text: &str, severity: Severity) -> Value {
+/// A rule declaration.
+pub fn rule(id: &str, text: &str, severity: Severity) -> Value {
     json!({
         "id": id,
         "shortDescription": {"text": text},
@@ -30,14 +32,20 @@ fn rule(id: &str, text: &str, severity: Severity) -> Value {
     })
 }
 
-fn rules() -> Vec<Value> {
-    let mut rules: Vec<Value> = Code::all()
+/// One rule per core record code (shared with the audit's log).
+pub fn core_rules() -> Vec<Value> {
+    Code::all()
         .iter()
         .map(|c| {
             let text = c.as_str().replace('-', " ");
             rule(c.as_str(), &text, c.severity())
         })
-        .collect();
+        .collect()
+}
+
+/// The fixer's rules: the core's codes, its own codes, file-level outcomes.
+fn rules() -> Vec<Value> {
+    let mut rules = core_rules();
     for code in FixerCode::all() {
         rules.push(rule(code.as_str(), code.description(), Severity::Error));
     }
@@ -120,6 +128,11 @@ pub fn render(files: &[FileReport]) -> Value {
             }
         }
     }
+    log(rules(), results)
+}
+
+/// A SARIF 2.1.0 log with one run of `seccomp-fix` (shared with the audit).
+pub fn log(rules: Vec<Value>, results: Vec<Value>) -> Value {
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -128,7 +141,7 @@ pub fn render(files: &[FileReport]) -> Value {
                 "name": "seccomp-fix",
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://example.invalid/seccomp-defaulter",
-                "rules": rules(),
+                "rules": rules,
             }},
             "results": results,
         }],
