@@ -68,15 +68,12 @@ pub fn run(args: KrmArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether the text is a `ResourceList` (decided on its top-level `kind`).
+/// Whether the text is a `ResourceList`, decided on its top-level `kind` by
+/// the event pre-scan (no tree is built: the chosen path parses it anyway).
 fn is_resource_list(text: &str) -> bool {
     let (_, body) = crate::yaml::strip_bom(text);
-    tree::parse(body).is_ok_and(|docs| {
-        docs.first()
-            .and_then(|d| d.root.get("kind"))
-            .and_then(tree::Node::scalar)
-            == Some("ResourceList")
-    })
+    crate::yaml::scan::scan(body)
+        .is_ok_and(|s| s.docs.first().and_then(|d| d.kind.as_deref()) == Some("ResourceList"))
 }
 
 /// The policy: `--config` if given, else the functionConfig's, else the
