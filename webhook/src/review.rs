@@ -13,8 +13,10 @@ use std::fmt;
 use base64::Engine as _;
 use seccomp_core::{Policy, RelevantKeys};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 pub const API_VERSION: &str = "admission.k8s.io/v1";
 
@@ -210,38 +212,59 @@ pub struct Answer {
 
 /// The response AdmissionReview as bytes. `patchType` is only present with a patch.
 pub fn respond(uid: &str, answer: &Answer) -> Vec<u8> {
-    let mut response = Map::new();
-    response.insert("uid".into(), Value::from(uid));
-    response.insert("allowed".into(), Value::Bool(true));
-    if let Some(patch) = &answer.patch {
-        response.insert("patchType".into(), Value::from("JSONPatch"));
-        let encoded = base64::engine::general_purpose::STANDARD.encode(patch);
-        response.insert("patch".into(), Value::from(encoded));
-    }
-    if !answer.warnings.is_empty() {
-        response.insert("warnings".into(), json!(answer.warnings));
-    }
-    if !answer.audit_annotations.is_empty() {
-        let map: Map<String, Value> = answer
-            .audit_annotations
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-            .collect();
-        response.insert("auditAnnotations".into(), Value::Object(map));
-    }
-    let review = json!({
-        "apiVersion": API_VERSION,
-        "kind": "AdmissionReview",
-        "response": Value::Object(response),
-    });
-    // Serialising a Value built from strings and maps cannot fail.
+    let patch = answer
+        .patch
+        .as_ref()
+        .map(|p| base64::engine::general_purpose::STANDARD.encode(p));
+    let review = ResponseReview {
+        api_version: API_VERSION,
+        kind: "AdmissionReview",
+        response: Response {
+            uid,
+            allowed: true,
+            patch_type: patch.as_ref().map(|_| "JSONPatch"),
+            patch,
+            warnings: &answer.warnings,
+            audit_annotations: answer
+                .audit_annotations
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+        },
+    };
+    // Serialising plain strings, booleans and maps cannot fail.
     serde_json::to_vec(&review).unwrap_or_default()
+}
+
+/// The response on the wire, serialised straight from borrowed parts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResponseReview<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    response: Response<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Response<'a> {
+    uid: &'a str,
+    allowed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch: Option<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    audit_annotations: BTreeMap<&'a str, &'a str>,
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn parses_a_minimal_review() {
