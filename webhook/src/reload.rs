@@ -41,7 +41,28 @@ pub struct Reloader {
     policy_file: Option<PathBuf>,
     last_pair: Option<(Vec<u8>, Vec<u8>)>,
     last_policy: Option<Vec<u8>>,
-    last_read_error: Option<String>,
+    tls_read_errors: Repeats,
+}
+
+/// Remembers the last error message so that one that persists is logged once,
+/// not on every file event and poll.
+#[derive(Debug, Default)]
+struct Repeats(Option<String>);
+
+impl Repeats {
+    /// Whether `message` differs from the last one seen (and remembers it).
+    fn is_new(&mut self, message: &str) -> bool {
+        if self.0.as_deref() == Some(message) {
+            return false;
+        }
+        self.0 = Some(message.to_owned());
+        true
+    }
+
+    /// The condition is over: the next error is new again.
+    fn clear(&mut self) {
+        self.0 = None;
+    }
 }
 
 impl Reloader {
@@ -58,7 +79,7 @@ impl Reloader {
             policy_file,
             last_pair: None,
             last_policy: None,
-            last_read_error: None,
+            tls_read_errors: Repeats::default(),
         }
     }
 
@@ -71,15 +92,14 @@ impl Reloader {
             (Ok(cert), Ok(key)) => (cert, key),
             (Err(e), _) | (_, Err(e)) => {
                 let e = e.to_string();
-                if self.last_read_error.as_ref() != Some(&e) {
+                if self.tls_read_errors.is_new(&e) {
                     warn!(cert = %self.cert_file.display(), key = %self.key_file.display(),
                           error = %e, "cannot read certificate or key; keeping the current one");
-                    self.last_read_error = Some(e);
                 }
                 return false;
             }
         };
-        self.last_read_error = None;
+        self.tls_read_errors.clear();
         if self.last_pair.as_ref() == Some(&pair) {
             return false;
         }
@@ -132,6 +152,9 @@ impl Reloader {
     pub async fn run(mut self) {
         let (tx, mut rx) = mpsc::channel::<()>(1);
         let _watcher = self.watch(tx);
+        // Like an unreadable certificate, an unreadable policy is logged once,
+        // not on every event and poll while it stays unreadable.
+        let mut policy_errors = Repeats::default();
         loop {
             tokio::select! {
                 Some(()) = rx.recv() => {}
@@ -140,8 +163,14 @@ impl Reloader {
             tokio::time::sleep(DEBOUNCE).await;
             while rx.try_recv().is_ok() {}
             self.reload_tls();
-            if let Err(e) = self.reload_policy() {
-                error!(error = %e, "policy change rejected; keeping the current policy");
+            match self.reload_policy() {
+                Ok(_) => policy_errors.clear(),
+                Err(e) => {
+                    let message = e.to_string();
+                    if policy_errors.is_new(&message) {
+                        error!(error = %message, "policy change rejected; keeping the current policy");
+                    }
+                }
             }
         }
     }
@@ -202,6 +231,16 @@ fn parent(file: &Path) -> PathBuf {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn a_persisting_error_is_new_once_and_again_after_it_cleared() {
+        let mut repeats = Repeats::default();
+        assert!(repeats.is_new("no such file"));
+        assert!(!repeats.is_new("no such file"));
+        assert!(repeats.is_new("permission denied"));
+        repeats.clear();
+        assert!(repeats.is_new("permission denied"));
+    }
 
     #[test]
     fn parents_of_relative_and_symlinked_files() {
