@@ -117,8 +117,11 @@ pub fn line_of(root: &Node, pointer: &str) -> usize {
     for token in ptr.tokens() {
         let token = token.decoded();
         let next = match &node.kind {
+            // The last of duplicated keys, as `Node::get` and the JSON value
+            // (whose value the core planned on) take it.
             Kind::Mapping { entries, .. } => entries
                 .iter()
+                .rev()
                 .find(|(k, _)| k.scalar() == Some(token.as_ref()))
                 .map(|(k, v)| (k.line, v)),
             Kind::Sequence { items, .. } => token

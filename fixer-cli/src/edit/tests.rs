@@ -189,3 +189,13 @@ fn regression_removing_an_emptied_template_metadata_does_not_overlap_its_braces(
     .unwrap();
     assert_eq!(out, "template:\n  spec: {}\n");
 }
+
+#[test]
+fn regression_report_lines_follow_the_last_of_duplicated_keys() {
+    // The JSON value the core plans on keeps the last duplicate; the report
+    // line must point there too.
+    let text = "spec:\n  a: 1\nspec:\n  b: 2\n";
+    let docs = parse(text).unwrap();
+    assert_eq!(path::line_of(&docs[0].root, "/spec/b"), 4);
+    assert_eq!(path::line_of(&docs[0].root, "/spec"), 3);
+}
