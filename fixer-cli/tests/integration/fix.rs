@@ -360,12 +360,7 @@ fn json_and_sarif_reports() {
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let run = &sarif["runs"][0];
-    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let rules = crate::util::sarif_rule_ids(run);
     assert!(rules.contains(&"pod-profile-defaulted") && rules.contains(&"yaml-syntax-error"));
     let results = run["results"].as_array().unwrap();
     let defaulted = results

@@ -81,3 +81,13 @@ pub fn data_dir() -> PathBuf {
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
+
+/// The rule ids a SARIF run declares, in order (`ruleIndex` indexes them).
+pub fn sarif_rule_ids(run: &serde_json::Value) -> Vec<&str> {
+    run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("a SARIF run declares its rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("a rule id"))
+        .collect()
+}

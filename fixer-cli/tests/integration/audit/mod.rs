@@ -469,12 +469,7 @@ fn sarif_has_a_result_per_finding_with_declared_rules() {
     let log = json_of(&out);
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
-    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let rules = crate::util::sarif_rule_ids(run);
     assert!(rules.contains(&"restricted-seccomp") && rules.contains(&"pod-profile-defaulted"));
     let results = run["results"].as_array().unwrap();
     for result in results {
