@@ -419,6 +419,11 @@ fn policy_flags_and_file_apply() {
         None,
     );
     assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("--default-profile \"bogus\""),
+        "the bad flag is named: {}",
+        stderr(&out)
+    );
     let bad = temp_tree(&[("p.yaml", "nope: 1\n"), ("pod.yaml", POD)]);
     let out = run_in(bad.path(), &["fix", "--config", "p.yaml", "pod.yaml"], None);
     assert_eq!(code(&out), 2);
