@@ -34,7 +34,7 @@ mod value;
 
 pub use annotations::{CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
 pub use error::CoreError;
-pub use locate::{locate, ObjectSite, PodSite};
+pub use locate::{builtin_pod_kind, has_pod, locate, ObjectSite, PodSite};
 pub use plan::{plan, Plan};
 pub use policy::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
 pub use profile::Profile;

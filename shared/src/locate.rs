@@ -95,13 +95,22 @@ fn concat(base: &PointerBuf, rest: &PointerBuf) -> PointerBuf {
 }
 
 /// (pod spec, pod metadata) pointers relative to the object, for its kind.
-fn pod_location(
-    api_version: &str,
-    kind: &str,
-    policy: &Policy,
-) -> Option<(PointerBuf, PointerBuf)> {
+/// Whether objects of `kind` in API `group` (`""` for core, any version,
+/// old groups such as `extensions` included) carry a pod by SPEC §2.
+pub fn builtin_pod_kind(group: &str, kind: &str) -> bool {
+    builtin_template(group, kind).is_some()
+}
+
+/// Whether objects of this `apiVersion` and `kind` carry a pod, built-in or
+/// configured as a custom kind (what `plan` would look into).
+pub fn has_pod(api_version: &str, kind: &str, policy: &Policy) -> bool {
     let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
-    let builtin: Option<&[&str]> = match (group, kind) {
+    builtin_pod_kind(group, kind) || custom_kind(api_version, group, kind, policy).is_some()
+}
+
+/// Where the pod template sits (the pod spec is its `spec`), for §2's kinds.
+fn builtin_template(group: &str, kind: &str) -> Option<&'static [&'static str]> {
+    match (group, kind) {
         ("", "Pod") => Some(&[]),
         ("", "PodTemplate") => Some(&["template"]),
         ("", "ReplicationController")
@@ -109,18 +118,35 @@ fn pod_location(
         | ("batch", "Job") => Some(&["spec", "template"]),
         ("batch", "CronJob") => Some(&["spec", "jobTemplate", "spec", "template"]),
         _ => None,
-    };
-    if let Some(base) = builtin {
+    }
+}
+
+fn custom_kind<'p>(
+    api_version: &str,
+    group: &str,
+    kind: &str,
+    policy: &'p Policy,
+) -> Option<&'p crate::policy::CustomKind> {
+    policy
+        .custom_kinds
+        .iter()
+        .find(|c| c.kind == kind && (c.api_version == api_version || c.api_version == group))
+}
+
+fn pod_location(
+    api_version: &str,
+    kind: &str,
+    policy: &Policy,
+) -> Option<(PointerBuf, PointerBuf)> {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    if let Some(base) = builtin_template(group, kind) {
         let mut spec = base.to_vec();
         spec.push("spec");
         let mut meta = base.to_vec();
         meta.push("metadata");
         return Some((pointer(&spec), pointer(&meta)));
     }
-    let custom = policy
-        .custom_kinds
-        .iter()
-        .find(|c| c.kind == kind && (c.api_version == api_version || c.api_version == group))?;
+    let custom = custom_kind(api_version, group, kind, policy)?;
     let spec = PointerBuf::parse(custom.pod_spec_pointer.clone()).ok()?;
     let mut meta = spec.parent().map(|p| p.to_buf()).unwrap_or_default();
     meta.push_back("metadata");
@@ -232,6 +258,32 @@ mod tests {
             site.annotations().as_str(),
             "/spec/template/metadata/annotations"
         );
+    }
+
+    #[test]
+    fn has_pod_agrees_with_locate_for_builtin_and_custom_kinds() {
+        let mut p = Policy::default();
+        p.custom_kinds.push(CustomKind {
+            api_version: "apps.kruise.io/v1alpha1".into(),
+            kind: "CloneSet".into(),
+            pod_spec_pointer: "/spec/template/spec".into(),
+        });
+        for (api, kind) in [
+            ("v1", "Pod"),
+            ("extensions/v1beta1", "DaemonSet"),
+            ("batch/v1beta1", "CronJob"),
+            ("apps.kruise.io/v1alpha1", "CloneSet"),
+            ("apps.kruise.io/v1beta1", "CloneSet"),
+            ("v1", "ConfigMap"),
+            ("apps/v1", "Pod"),
+        ] {
+            let located = locate(&json!({"apiVersion": api, "kind": kind}), &p)[0]
+                .pod
+                .is_some();
+            assert_eq!(has_pod(api, kind, &p), located, "{api} {kind}");
+        }
+        assert!(builtin_pod_kind("", "ReplicationController"));
+        assert!(!builtin_pod_kind("apps", "CloneSet"));
     }
 
     #[test]

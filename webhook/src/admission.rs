@@ -67,8 +67,8 @@ pub struct Scope {
 /// Decides one admission request. Never panics; always allows.
 pub fn admit(request: &Request, policy: &Policy, scope: Scope) -> Outcome {
     let kind = &request.kind;
-    let workload = is_workload(&kind.group, &kind.kind);
     let is_pod = kind.group.is_empty() && kind.kind == "Pod";
+    let workload = !is_pod && seccomp_core::builtin_pod_kind(&kind.group, &kind.kind);
     let kind_label = if is_pod || workload {
         kind.kind.clone()
     } else {
@@ -210,21 +210,6 @@ fn uninterpretable(kind_label: String, why: &str, records: &[Record]) -> Outcome
         ops: 0,
         changes: Vec::new(),
         panicked: false,
-    }
-}
-
-/// The §2 kinds with a pod template, by API group (old groups included).
-fn is_workload(group: &str, kind: &str) -> bool {
-    match group {
-        "" => matches!(kind, "PodTemplate" | "ReplicationController"),
-        "apps" | "extensions" => {
-            matches!(
-                kind,
-                "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet"
-            )
-        }
-        "batch" => matches!(kind, "Job" | "CronJob"),
-        _ => false,
     }
 }
 

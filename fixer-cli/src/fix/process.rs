@@ -2,8 +2,8 @@
 //! the core, splice the edits into the original text, verify, report.
 
 use json_patch::Patch;
-use seccomp_core::{locate, plan, Code, Plan, Policy};
-use serde_json::{json, Value};
+use seccomp_core::{plan, Code, Plan, Policy};
+use serde_json::Value;
 
 use super::verify::verify;
 use crate::edit::splice::Splice;
@@ -261,9 +261,5 @@ fn name_of(root: &Node) -> String {
 /// a kind whose pod the core locates. Saves converting CRDs, ConfigMaps and
 /// dashboards to JSON values.
 fn is_candidate(api_version: &str, kind: &str, policy: &Policy) -> bool {
-    if kind.ends_with("List") {
-        return true;
-    }
-    let stub = json!({"apiVersion": api_version, "kind": kind});
-    locate(&stub, policy).iter().any(|site| site.pod.is_some())
+    kind.ends_with("List") || seccomp_core::has_pod(api_version, kind, policy)
 }
