@@ -217,7 +217,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn patch_applies_is_idempotent_and_touches_only_seccomp((obj, meta_at, spec_at) in object(), policy in policy()) {
+    fn patch_applies_is_idempotent_and_touches_only_seccomp((obj, _, _) in object(), policy in policy()) {
         let plan = plan(&obj, &policy);
         let fixed = plan.apply(&obj).expect("patch applies");
         let again = seccomp_core::plan(&fixed, &policy);
@@ -226,7 +226,6 @@ proptest! {
         for record in &plan.records {
             prop_assert!(record.message.chars().count() <= 120);
         }
-        prop_assert!(obj.pointer(meta_at).is_some() && obj.pointer(spec_at).is_some());
     }
 
     #[test]
