@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod annotations;
+mod containers;
 mod error;
 mod locate;
 mod plan;
@@ -28,11 +29,15 @@ mod policy;
 mod profile;
 mod record;
 mod relevant;
+mod restricted;
+pub mod sarif;
 mod settle;
 mod shape;
 mod value;
+mod windows;
 
 pub use annotations::{CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
+pub use containers::{effective_profiles, ContainerKind, EffectiveProfile, ProfileSource};
 pub use error::CoreError;
 pub use locate::{builtin_pod_kind, has_pod, locate, ObjectSite, PodSite};
 pub use plan::{plan, Plan};
@@ -40,3 +45,6 @@ pub use policy::{CustomKind, DefaultProfile, DefaultProfileType, Policy, Unconfi
 pub use profile::Profile;
 pub use record::{clip_line, Code, Record, Severity, MAX_MESSAGE_CHARS};
 pub use relevant::{parse_relevant, RelevantKeys, RelevantSeed};
+pub use restricted::{passes_restricted_seccomp, RESTRICTED_PROFILE_TYPES};
+pub use value::escape_token;
+pub use windows::{is_windows_per_pod_security, is_windows_per_skip_rule};

@@ -34,6 +34,11 @@ impl Plan {
         Ok(fixed)
     }
 
+    /// Records a report shows ([`Record::is_reportable`]).
+    pub fn reportable(&self) -> impl Iterator<Item = &Record> {
+        self.records.iter().filter(|r| r.is_reportable())
+    }
+
     /// Records that describe a change.
     pub fn changes(&self) -> impl Iterator<Item = &Record> {
         self.records.iter().filter(|r| r.is_change())

@@ -13,6 +13,7 @@ use crate::record::{Code, Record};
 use crate::settle::{settle_annotations, Removal};
 use crate::shape::{read_shape, Slot};
 use crate::value::{at, child};
+use crate::windows::windows_skip_marker;
 
 /// Patch operations and records collected while planning.
 #[derive(Debug, Default)]
@@ -58,7 +59,7 @@ pub(crate) fn plan_pod(
         }
         Some(spec) => spec,
     };
-    if let Some(pointer) = windows_marker(spec, &site.spec) {
+    if let Some(pointer) = windows_skip_marker(spec, &site.spec) {
         out.record(
             Code::SkippedWindows,
             &pointer,
@@ -123,26 +124,6 @@ pub(crate) fn plan_pod(
         policy,
         out,
     );
-}
-
-fn windows_marker(spec: &Value, spec_at: &PointerBuf) -> Option<PointerBuf> {
-    let os = spec
-        .get("os")
-        .and_then(|os| os.get("name"))
-        .and_then(Value::as_str);
-    if os.is_some_and(|os| os.eq_ignore_ascii_case("windows")) {
-        return Some(child(spec_at, &["os", "name"]));
-    }
-    let selector = spec
-        .get("nodeSelector")
-        .and_then(|s| s.get("kubernetes.io/os"));
-    if selector
-        .and_then(Value::as_str)
-        .is_some_and(|os| os.eq_ignore_ascii_case("windows"))
-    {
-        return Some(child(spec_at, &["nodeSelector", "kubernetes.io/os"]));
-    }
-    None
 }
 
 fn opt_out_marker(

@@ -137,6 +137,13 @@ impl Record {
     pub fn is_change(&self) -> bool {
         self.code.is_change()
     }
+
+    /// Whether a report shows this record: every record but `not-applicable`
+    /// (an object that carries no pod is not worth a line, a warning or a
+    /// result). Every front end filters with this.
+    pub fn is_reportable(&self) -> bool {
+        self.code != Code::NotApplicable
+    }
 }
 
 /// `text` on one line (control characters become spaces) and at most
@@ -175,6 +182,18 @@ mod tests {
     fn newlines_are_flattened() {
         let r = Record::new(Code::AnnotationRemoved, "/x", "a\nb\tc");
         assert_eq!(r.message, "a b c");
+    }
+
+    #[test]
+    fn only_not_applicable_records_go_unreported() {
+        for code in Code::all() {
+            let record = Record::new(*code, "", "m");
+            assert_eq!(
+                record.is_reportable(),
+                *code != Code::NotApplicable,
+                "{code}"
+            );
+        }
     }
 
     #[test]

@@ -4,12 +4,10 @@
 use jsonptr::PointerBuf;
 use serde_json::{Map, Value};
 
+use crate::containers::{is_privileged, CONTAINER_LISTS};
 use crate::locate::PodSite;
 use crate::profile::{FieldState, Profile};
 use crate::value::{at, child, type_name};
-
-/// The container lists a pod spec may hold, in the order they are planned.
-const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
 
 /// A pod spec or a container: where its `securityContext` is and what it holds.
 pub(crate) struct Slot {
@@ -61,14 +59,10 @@ pub(crate) fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a
             }
             let level = read_level(item, &item_at)?;
             let name = item.get("name").and_then(Value::as_str);
-            let privileged = item
-                .get("securityContext")
-                .and_then(|sc| sc.get("privileged"))
-                == Some(&Value::Bool(true));
             containers.push(Container {
                 level,
                 name,
-                privileged,
+                privileged: is_privileged(item),
             });
         }
     }

@@ -3,7 +3,14 @@
 //! The Pod Security Standards check here is written from the Kubernetes
 //! documentation ("Restricted" profile, Seccomp control), independently of the
 //! core: the pod-level type must be RuntimeDefault or Localhost, or else every
-//! container must set one of them; no container may be Unconfined.
+//! container must set one of them; no level may be Unconfined.
+//!
+//! It stays on purpose although the core now owns the check
+//! (`seccomp_core::passes_restricted_seccomp`, used by the audit): an oracle
+//! written apart from the code under test is what makes these properties mean
+//! something. Testing the fixed pods with the core's own check would let one
+//! misreading of the rule pass in both places. The core's check is held to
+//! this oracle instead (`the_cores_restricted_check_agrees_with_the_documented_rule`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
@@ -196,12 +203,19 @@ fn all_containers(spec: &Value) -> Vec<&Value> {
         .collect()
 }
 
-/// Pod Security Standards "restricted", Seccomp control.
+/// Pod Security Standards "restricted", Seccomp control: "Unconfined and the
+/// absence of a profile are prohibited"; container fields may be unset when the
+/// pod-level field is set, and the pod-level field when every container's is.
+/// Pods with `spec.os.name: windows` are exempt (v1.25+).
 fn passes_restricted_seccomp(spec: &Value) -> bool {
+    if spec.pointer("/os/name") == Some(&json!("windows")) {
+        return true;
+    }
     let allowed = |t: Option<&str>| matches!(t, Some("RuntimeDefault" | "Localhost"));
     let containers = all_containers(spec);
     let pod_ok = allowed(type_of(spec));
-    let no_unconfined = containers.iter().all(|c| type_of(c) != Some("Unconfined"));
+    let levels = || std::iter::once(spec).chain(containers.iter().copied());
+    let no_unconfined = levels().all(|level| type_of(level) != Some("Unconfined"));
     let every_container_set = containers.iter().all(|c| allowed(type_of(c)));
     no_unconfined && (pod_ok || every_container_set)
 }
@@ -251,6 +265,18 @@ proptest! {
             let excused = (explicit_unconfined && reported("unconfined-explicit"))
                 || (unmigratable && reported("annotation-not-migratable"));
             prop_assert!(excused, "fails restricted without a report: {}", fixed_spec);
+        }
+    }
+
+    #[test]
+    fn the_cores_restricted_check_agrees_with_the_documented_rule((obj, _, spec_at) in object(), policy in policy()) {
+        let fixed = plan(&obj, &policy).apply(&obj).expect("patch applies");
+        for spec in [obj.pointer(spec_at), fixed.pointer(spec_at)].into_iter().flatten() {
+            prop_assert_eq!(
+                seccomp_core::passes_restricted_seccomp(spec),
+                passes_restricted_seccomp(spec),
+                "{}", spec
+            );
         }
     }
 

@@ -197,7 +197,7 @@ fn planned(plan: Plan, kind_label: String) -> Outcome {
 /// Allowed unchanged, with a warning saying so, then the core's own findings.
 fn uninterpretable(kind_label: String, why: &str, records: &[Record]) -> Outcome {
     let first = format!("{kind_label} left unchanged: {why}");
-    let findings = records.iter().filter(|r| r.code != Code::NotApplicable);
+    let findings = records.iter().filter(|r| r.is_reportable());
     Outcome {
         answer: Answer {
             warnings: warnings(

@@ -1,8 +1,10 @@
 //! One listed object → its report entry, using the core's plan.
-use seccomp_core::{Code, Plan, Policy, Severity, CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
+use seccomp_core::{
+    effective_profiles, passes_restricted_seccomp, Code, Plan, Policy, Severity,
+    CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION,
+};
 use serde_json::Value;
 
-use super::effective::{containers, passes_restricted};
 use super::report::{ObjectReport, Outcome, PodCount};
 
 /// The report entry of `object` (a listed object with `apiVersion` and `kind`
@@ -12,11 +14,11 @@ pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
     let pod = site.pod?;
     let spec = object.pointer(pod.spec.as_str()).unwrap_or(&Value::Null);
     let plan = seccomp_core::plan(object, policy);
-    let now = passes_restricted(spec);
+    let now = passes_restricted_seccomp(spec);
     let after = match plan.apply(object) {
         Ok(fixed) => fixed
             .pointer(pod.spec.as_str())
-            .is_some_and(passes_restricted),
+            .is_some_and(passes_restricted_seccomp),
         Err(_) => now,
     };
     let legacy_annotations = object
@@ -45,7 +47,7 @@ pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
         passes_restricted: now,
         passes_restricted_after_fix: after,
         pods: PodCount::default(),
-        containers: containers(spec),
+        containers: effective_profiles(spec),
         legacy_annotations,
         records: plan.records,
         patch: plan.patch,
@@ -130,6 +132,35 @@ mod tests {
         let windows = json!({"os": {"name": "windows"}, "containers": [{"name": "iis"}]});
         let report = evaluate(&pod(windows, json!({})), &Policy::default()).unwrap();
         assert_eq!(report.outcome, Outcome::Skipped);
+    }
+
+    /// Regression: the audit's own reader listed init containers first; the
+    /// report now follows the core's order (`containers` first), as the
+    /// records do.
+    #[test]
+    fn containers_are_listed_in_the_cores_order() {
+        let spec = json!({"initContainers": [{"name": "init"}],
+            "containers": [{"name": "app"}], "ephemeralContainers": [{"name": "debug"}]});
+        let report = evaluate(&pod(spec, json!({})), &Policy::default()).unwrap();
+        let names: Vec<&str> = report.containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["app", "init", "debug"]);
+    }
+
+    /// The skip rule and Pod Security disagree on a pod marked Windows only
+    /// by its nodeSelector: skipped, yet failing `restricted` as PodSecurity
+    /// would judge it (the share counts it as failing).
+    #[test]
+    fn a_node_selector_windows_pod_is_skipped_but_fails_restricted() {
+        let by_selector = json!({"nodeSelector": {"kubernetes.io/os": "windows"},
+            "containers": [{"name": "iis"}]});
+        let report = evaluate(&pod(by_selector, json!({})), &Policy::default()).unwrap();
+        assert_eq!(report.outcome, Outcome::Skipped);
+        assert!(!report.passes_restricted);
+        assert!(!report.passes_restricted_after_fix);
+        let by_os = json!({"os": {"name": "windows"}, "containers": [{"name": "iis"}]});
+        let report = evaluate(&pod(by_os, json!({})), &Policy::default()).unwrap();
+        assert_eq!(report.outcome, Outcome::Skipped);
+        assert!(report.passes_restricted);
     }
 
     #[test]

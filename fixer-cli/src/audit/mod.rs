@@ -14,7 +14,6 @@ use seccomp_core::Policy;
 
 mod args;
 mod client;
-mod effective;
 mod evaluate;
 mod list;
 mod owners;

@@ -1,10 +1,9 @@
 //! The audit's result: one entry per reported object, a summary, the errors.
 use std::collections::BTreeMap;
 
-use seccomp_core::Record;
+use seccomp_core::{EffectiveProfile, Record};
 use serde::Serialize;
 
-use super::effective::ContainerView;
 use super::list::ListError;
 
 /// The verdict on one reported object.
@@ -74,7 +73,7 @@ pub struct ObjectReport {
     /// Live pods counted under it.
     pub pods: PodCount,
     /// Effective profile of every container.
-    pub containers: Vec<ContainerView>,
+    pub containers: Vec<EffectiveProfile>,
     /// Legacy seccomp annotations still present (key → value).
     pub legacy_annotations: BTreeMap<String, String>,
     /// The core's changes and findings.

@@ -1,21 +1,19 @@
-//! The audit as SARIF 2.1.0, built with the fixer's SARIF pieces (envelope,
-//! rule declarations for every core code, levels); it adds the
-//! `restricted-seccomp` rule, and
-//! adds one result per core record of each reported object plus one per
-//! object failing the rule. Live objects have no file: results carry a
+//! The audit as SARIF 2.1.0, built with the core's SARIF pieces (envelope,
+//! rule declarations for every record code, levels), as the fixer's log is;
+//! it adds the `restricted-seccomp` rule, one result per core record of each
+//! reported object and one per object failing the rule. Live objects have no file: results carry a
 //! logical location `namespace/Kind/name` and the record's JSON pointer.
-use seccomp_core::Severity;
+use seccomp_core::{sarif, Severity};
 use serde_json::{json, Value};
 
 use super::report::{ObjectReport, Report};
-use crate::report::sarif;
 
 /// Rule id of the Pod Security Standards `restricted` seccomp check (CIS 5.3.3).
 pub const RESTRICTED_RULE: &str = "restricted-seccomp";
 
 /// Builds the SARIF log of `report`.
 pub fn render(report: &Report) -> Value {
-    let mut rules = sarif::core_rules();
+    let mut rules = sarif::code_rules();
     rules.push(sarif::rule(
         RESTRICTED_RULE,
         "Pod Security Standards restricted: the seccomp profile must be \
@@ -56,7 +54,7 @@ pub fn render(report: &Report) -> Value {
             ));
         }
     }
-    sarif::log(rules, results)
+    sarif::log("seccomp-fix", env!("CARGO_PKG_VERSION"), rules, results)
 }
 
 fn result(

@@ -1,7 +1,7 @@
 //! The human-readable report: objects grouped by namespace, then a summary.
 use std::fmt::Write;
 
-use seccomp_core::Code;
+use seccomp_core::{Code, EffectiveProfile, ProfileSource};
 
 use super::report::{ObjectReport, Outcome, Report};
 
@@ -93,7 +93,7 @@ fn details(out: &mut String, object: &ObjectReport) {
                 out,
                 "      {}: {}{privileged}",
                 container.name,
-                container.describe()
+                describe(container)
             );
         }
     }
@@ -108,6 +108,23 @@ fn details(out: &mut String, object: &ObjectReport) {
         };
         let _ = writeln!(out, "      {label}: {}: {}", record.code, record.message);
     }
+}
+
+/// One container's profile for the table: type (and path), and where it comes from.
+fn describe(container: &EffectiveProfile) -> String {
+    let profile = match (&container.profile, &container.localhost_profile) {
+        (None, _) => {
+            return "unset (Unconfined at runtime unless the kubelet's --seccomp-default is on)"
+                .to_owned()
+        }
+        (Some(kind), Some(path)) => format!("{kind} {path}"),
+        (Some(kind), None) => kind.clone(),
+    };
+    let source = match container.source {
+        ProfileSource::Container => "container level",
+        ProfileSource::Pod | ProfileSource::Unset => "pod level",
+    };
+    format!("{profile} ({source})")
 }
 
 fn summary(out: &mut String, report: &Report) {
@@ -141,5 +158,40 @@ fn summary(out: &mut String, report: &Report) {
     let _ = writeln!(out, "  errors: {}", s.errors);
     for error in &report.errors {
         let _ = writeln!(out, "    {error}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seccomp_core::ContainerKind;
+
+    fn profile(
+        profile: Option<&str>,
+        path: Option<&str>,
+        source: ProfileSource,
+    ) -> EffectiveProfile {
+        EffectiveProfile {
+            name: "app".to_owned(),
+            kind: ContainerKind::Regular,
+            profile: profile.map(str::to_owned),
+            localhost_profile: path.map(str::to_owned),
+            source,
+            privileged: false,
+        }
+    }
+
+    #[test]
+    fn containers_are_described_with_their_profile_and_its_level() {
+        let inherited = profile(Some("RuntimeDefault"), None, ProfileSource::Pod);
+        assert_eq!(describe(&inherited), "RuntimeDefault (pod level)");
+        let own = profile(
+            Some("Localhost"),
+            Some("p/a.json"),
+            ProfileSource::Container,
+        );
+        assert_eq!(describe(&own), "Localhost p/a.json (container level)");
+        let unset = profile(None, None, ProfileSource::Unset);
+        assert!(describe(&unset).starts_with("unset (Unconfined at runtime"));
     }
 }

@@ -194,10 +194,5 @@ impl Editor<'_> {
     }
 }
 
-/// RFC 6901 escaping of one token.
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use super::escape;
 use super::lines::line_end;
 use super::path::{check_subtree, Step};
 use super::splice::Splice;
@@ -111,7 +110,7 @@ impl Editor<'_> {
                 node: v,
                 key: Some(k),
             };
-            let child_pointer = format!("{pointer}/{}", escape(key));
+            let child_pointer = format!("{pointer}/{}", seccomp_core::escape_token(key));
             match new.get(key) {
                 None => self.remove(target, steps, child, &child_pointer)?,
                 Some(new_value) if new_value != old_value => {
@@ -128,7 +127,7 @@ impl Editor<'_> {
                     target,
                     key,
                     new_value,
-                    &format!("{pointer}/{}", escape(key)),
+                    &format!("{pointer}/{}", seccomp_core::escape_token(key)),
                 )?;
             }
         }

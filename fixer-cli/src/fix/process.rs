@@ -2,7 +2,7 @@
 //! the core, splice the edits into the original text, verify, report.
 
 use json_patch::Patch;
-use seccomp_core::{plan, Code, Plan, Policy};
+use seccomp_core::{plan, Plan, Policy};
 use serde_json::Value;
 
 use super::verify::verify;
@@ -118,11 +118,7 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
             }
         };
         let planned = plan(&value, policy);
-        for record in planned
-            .records
-            .iter()
-            .filter(|r| r.code != Code::NotApplicable)
-        {
+        for record in planned.reportable() {
             object.push(Finding::from_record(
                 record,
                 line_of(&doc.root, &record.pointer),

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use json_patch::{Patch, PatchOperation};
-use seccomp_core::{plan, Code, Policy};
+use seccomp_core::{plan, Policy};
 use serde_json::{json, Value};
 
 use crate::edit::{self, layout, splice};
@@ -125,11 +125,7 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
     let mut splices = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let planned = plan(item, &policy);
-        let reportable = planned
-            .records
-            .iter()
-            .filter(|r| r.code != Code::NotApplicable);
-        let item_results: Vec<Value> = reportable.map(|r| result(item, r)).collect();
+        let item_results: Vec<Value> = planned.reportable().map(|r| result(item, r)).collect();
         if planned.is_noop() {
             results.extend(item_results);
             continue;
@@ -143,10 +139,7 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
             }
             Err(not_edited) => {
                 // Left unchanged: the findings stay, the change records go.
-                let findings = planned
-                    .records
-                    .iter()
-                    .filter(|r| r.code != Code::NotApplicable && !r.is_change());
+                let findings = planned.reportable().filter(|r| !r.is_change());
                 results.extend(findings.map(|r| result(item, r)));
                 let message = format!("not fixed: {}", not_edited.message);
                 results.push(error_result(item, &message));

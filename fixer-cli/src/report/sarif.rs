@@ -1,7 +1,9 @@
 //! `--format sarif`: SARIF 2.1.0 for code scanning. Rule ids are the finding
-//! codes; every finding is a result located at its file and line.
+//! codes; every finding is a result located at its file and line. The
+//! envelope, levels and the core's rules come from `seccomp_core::sarif`.
 
-use seccomp_core::{Code, Severity};
+use seccomp_core::sarif::{code_rules, level, log, rule};
+use seccomp_core::Severity;
 use serde_json::{json, Value};
 
 use super::{FileReport, FileStatus};
@@ -14,38 +16,9 @@ const READ: &str = "read-error";
 /// Rule id of skipped templates.
 const TEMPLATE: &str = "template-skipped";
 
-/// The SARIF level of a severity.
-pub fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Info => "note",
-        Severity::Warning => "warning",
-        Severity::Error => "error",
-    }
-}
-
-/// A rule declaration.
-pub fn rule(id: &str, text: &str, severity: Severity) -> Value {
-    json!({
-        "id": id,
-        "shortDescription": {"text": text},
-        "defaultConfiguration": {"level": level(severity)},
-    })
-}
-
-/// One rule per core record code (shared with the audit's log).
-pub fn core_rules() -> Vec<Value> {
-    Code::all()
-        .iter()
-        .map(|c| {
-            let text = c.as_str().replace('-', " ");
-            rule(c.as_str(), &text, c.severity())
-        })
-        .collect()
-}
-
 /// The fixer's rules: the core's codes, its own codes, file-level outcomes.
 fn rules() -> Vec<Value> {
-    let mut rules = core_rules();
+    let mut rules = code_rules();
     for code in FixerCode::all() {
         rules.push(rule(code.as_str(), code.description(), Severity::Error));
     }
@@ -128,22 +101,5 @@ pub fn render(files: &[FileReport]) -> Value {
             }
         }
     }
-    log(rules(), results)
-}
-
-/// A SARIF 2.1.0 log with one run of `seccomp-fix` (shared with the audit).
-pub fn log(rules: Vec<Value>, results: Vec<Value>) -> Value {
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "seccomp-fix",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://example.invalid/seccomp-defaulter",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    })
+    log("seccomp-fix", env!("CARGO_PKG_VERSION"), rules(), results)
 }
