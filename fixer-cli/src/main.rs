@@ -4,7 +4,8 @@
 //! own module with an `Args` struct and a `run` function returning the exit code.
 #![forbid(unsafe_code)]
 
-mod audit;
+#[cfg(feature = "audit")]
+mod audit_cmd;
 mod edit;
 mod fix;
 mod input;
@@ -36,7 +37,8 @@ enum Command {
     /// Run as a KRM function (ResourceList on stdin, ResourceList on stdout).
     Krm(krm::KrmArgs),
     /// Read-only seccomp audit of a live cluster (CIS 5.3.3).
-    Audit(audit::AuditArgs),
+    #[cfg(feature = "audit")]
+    Audit(audit_cmd::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -45,7 +47,8 @@ fn main() -> ExitCode {
         Command::Fix(args) => fix::run(args),
         Command::Patch(args) => patch_cmd::run(args),
         Command::Krm(args) => krm::run(args),
-        Command::Audit(args) => audit::run(args),
+        #[cfg(feature = "audit")]
+        Command::Audit(args) => audit_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "audit")]
 mod audit;
 mod fix;
 mod krm;

@@ -6,7 +6,7 @@
 use seccomp_core::{sarif, Severity};
 use serde_json::{json, Value};
 
-use super::report::{ObjectReport, Report};
+use crate::report::{ObjectReport, Report};
 
 /// Rule id of the Pod Security Standards `restricted` seccomp check (CIS 5.3.3).
 pub const RESTRICTED_RULE: &str = "restricted-seccomp";

@@ -8,11 +8,11 @@ use kube::core::DynamicObject;
 use seccomp_core::Policy;
 use serde_json::Value;
 
-use super::evaluate::evaluate;
-use super::list::{list_all, ListError, Listing};
-use super::owners::OwnerIndex;
-use super::report::{ObjectReport, PodSummary};
-use super::resources::{Resource, RESOURCES};
+use crate::evaluate::evaluate;
+use crate::list::{list_all, ListError, Listing};
+use crate::owners::OwnerIndex;
+use crate::report::{ObjectReport, PodSummary};
+use crate::resources::{Resource, RESOURCES};
 
 /// What the scan collected.
 #[derive(Debug, Default)]

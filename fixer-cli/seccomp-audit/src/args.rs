@@ -13,7 +13,15 @@ annotations, and what `seccomp-fix fix` / the webhook would change. See docs/aud
 Exit codes: 0 everything compliant, 1 something would change or fails the restricted seccomp rule,
 2 errors (unreachable server, forbidden list, bad flags).";
 
-/// Arguments of `seccomp-fix audit`.
+/// `--help` position of the request flags (`--timeout`, `--chunk-size`,
+/// `--no-progress`): last, after the policy flags the caller flattens in
+/// after these arguments. Clap numbers the other flags from 0 in the order
+/// they are declared, so 100 leaves room.
+const LAST_FLAGS: usize = 100;
+
+/// Arguments of `seccomp-fix audit`, but for the policy: the caller owns the
+/// policy flags (the same for every subcommand) and hands [`crate::run`] the
+/// policy they describe.
 ///
 /// Cluster access follows kubectl: `--kubeconfig`, else the `KUBECONFIG`
 /// variable (a list of files, merged), else `~/.kube/config`, else the
@@ -47,20 +55,18 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Policy deciding what would change (SPEC §7, the webhook's YAML), as for `fix`.
-    #[command(flatten)]
-    pub policy: crate::policy_args::PolicyArgs,
-
     /// Give up on a request after this long (`30s`, `500ms`, `2m`, or plain seconds).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration,
+        display_order = LAST_FLAGS)]
     pub timeout: Duration,
 
     /// Objects per list request (pages are fetched with `limit` and `continue`).
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..),
+        display_order = LAST_FLAGS + 1)]
     pub chunk_size: u32,
 
     /// Never show the progress indicator (it is only shown when stderr is a terminal).
-    #[arg(long)]
+    #[arg(long, display_order = LAST_FLAGS + 2)]
     pub no_progress: bool,
 }
 

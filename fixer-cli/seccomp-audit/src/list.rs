@@ -7,7 +7,7 @@ use kube::core::DynamicObject;
 use kube::Client;
 use serde::Serialize;
 
-use super::resources::Resource;
+use crate::resources::Resource;
 
 /// A failed list request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,6 +35,8 @@ impl std::fmt::Display for ListError {
         f.write_str(&self.message)
     }
 }
+
+impl std::error::Error for ListError {}
 
 /// How to list.
 #[derive(Clone)]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use seccomp_core::{EffectiveProfile, Record};
 use serde::Serialize;
 
-use super::list::ListError;
+use crate::list::ListError;
 
 /// The verdict on one reported object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -245,7 +245,7 @@ impl Report {
 
 /// Listing order of kinds (owners first), unknown kinds last.
 fn kind_rank(kind: &str) -> usize {
-    super::resources::RESOURCES
+    crate::resources::RESOURCES
         .iter()
         .position(|r| r.kind == kind)
         .unwrap_or(usize::MAX)

@@ -5,7 +5,7 @@ use seccomp_core::{
 };
 use serde_json::Value;
 
-use super::report::{ObjectReport, Outcome, PodCount};
+use crate::report::{ObjectReport, Outcome, PodCount};
 
 /// The report entry of `object` (a listed object with `apiVersion` and `kind`
 /// set), or `None` when its kind carries no pod.

@@ -3,7 +3,7 @@ use std::fmt::Write;
 
 use seccomp_core::{Code, EffectiveProfile, ProfileSource};
 
-use super::report::{ObjectReport, Outcome, Report};
+use crate::report::{ObjectReport, Outcome, Report};
 
 /// Renders the whole report as text.
 pub fn render(report: &Report) -> String {
