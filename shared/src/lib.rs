@@ -36,7 +36,7 @@ mod shape;
 mod value;
 mod windows;
 
-pub use annotations::{CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
+pub use annotations::{is_legacy_annotation, CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
 pub use containers::{effective_profiles, ContainerKind, EffectiveProfile, ProfileSource};
 pub use error::CoreError;
 pub use locate::{builtin_pod_kind, has_pod, locate, ObjectSite, PodSite};

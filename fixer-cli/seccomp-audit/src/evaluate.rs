@@ -1,7 +1,7 @@
 //! One listed object → its report entry, using the core's plan.
 use seccomp_core::{
-    effective_profiles, passes_restricted_seccomp, Code, Plan, Policy, Severity,
-    CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION,
+    effective_profiles, is_legacy_annotation, passes_restricted_seccomp, Code, Plan, Policy,
+    Severity,
 };
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
         .and_then(Value::as_object)
         .map(|map| {
             map.iter()
-                .filter(|(key, _)| is_legacy(key))
+                .filter(|(key, _)| is_legacy_annotation(key))
                 .map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_owned()))
                 .collect()
         })
@@ -54,10 +54,6 @@ pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
     })
 }
 
-fn is_legacy(key: &str) -> bool {
-    key == POD_ANNOTATION || key.starts_with(CONTAINER_ANNOTATION_PREFIX)
-}
-
 fn outcome(plan: &Plan, passes_now: bool) -> Outcome {
     let has = |code: Code| plan.records.iter().any(|r| r.code == code);
     if has(Code::SkippedWindows) || has(Code::SkippedOptOut) {
@@ -75,6 +71,7 @@ fn outcome(plan: &Plan, passes_now: bool) -> Outcome {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use seccomp_core::{CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
     use serde_json::json;
 
     fn pod(spec: Value, annotations: Value) -> Value {
@@ -115,9 +112,11 @@ mod tests {
     fn legacy_annotations_are_listed() {
         let spec = json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [{"name": "app"}]});
-        let annotations = json!({POD_ANNOTATION: "runtime/default", "team": "x"});
+        let container_key = format!("{CONTAINER_ANNOTATION_PREFIX}app");
+        let annotations = json!({POD_ANNOTATION: "runtime/default", "team": "x",
+            container_key.as_str(): "runtime/default"});
         let report = evaluate(&pod(spec, annotations), &Policy::default()).unwrap();
-        assert_eq!(report.legacy_annotations.len(), 1);
+        assert_eq!(report.legacy_annotations.len(), 2);
         assert_eq!(report.legacy_annotations[POD_ANNOTATION], "runtime/default");
         assert_eq!(report.outcome, Outcome::WouldChange);
         assert!(report.passes_restricted);
