@@ -4,6 +4,7 @@
 //! own module with an `Args` struct and a `run` function returning the exit code.
 #![forbid(unsafe_code)]
 
+mod admission_policy;
 #[cfg(feature = "audit")]
 mod audit_cmd;
 mod edit;
@@ -39,6 +40,9 @@ enum Command {
     /// Read-only seccomp audit of a live cluster (CIS 5.3.3).
     #[cfg(feature = "audit")]
     Audit(audit_cmd::AuditCommand),
+    /// Print the policy as a MutatingAdmissionPolicy (Kubernetes 1.36+) with a
+    /// companion ValidatingAdmissionPolicy for the warnings.
+    AdmissionPolicy(admission_policy::AdmissionPolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Krm(args) => krm::run(args),
         #[cfg(feature = "audit")]
         Command::Audit(args) => audit_cmd::run(args),
+        Command::AdmissionPolicy(args) => admission_policy::run(args),
     };
     match result {
         Ok(code) => code,

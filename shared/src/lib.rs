@@ -39,7 +39,9 @@ mod windows;
 pub use annotations::{is_legacy_annotation, CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
 pub use containers::{effective_profiles, ContainerKind, EffectiveProfile, ProfileSource};
 pub use error::CoreError;
-pub use locate::{builtin_pod_kind, has_pod, locate, ObjectSite, PodSite};
+pub use locate::{
+    builtin_pod_kind, has_pod, locate, BuiltinPodKind, ObjectSite, PodSite, BUILTIN_POD_KINDS,
+};
 pub use plan::{plan, Plan};
 pub use policy::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
 pub use profile::Profile;

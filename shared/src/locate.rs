@@ -94,7 +94,56 @@ fn concat(base: &PointerBuf, rest: &PointerBuf) -> PointerBuf {
     out
 }
 
-/// (pod spec, pod metadata) pointers relative to the object, for its kind.
+/// A kind of SPEC §2 that carries a pod template, in one API group (`""` for
+/// core; old groups such as `extensions` have their own rows). Every version of
+/// the group is handled alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuiltinPodKind {
+    /// API group, `""` for the core group.
+    pub group: &'static str,
+    /// The kind, e.g. `Deployment`.
+    pub kind: &'static str,
+    /// Object keys leading to the pod template (its `metadata` and `spec`
+    /// beside each other); empty for `Pod`, whose template is the object itself.
+    pub template: &'static [&'static str],
+}
+
+const fn row(
+    group: &'static str,
+    kind: &'static str,
+    template: &'static [&'static str],
+) -> BuiltinPodKind {
+    BuiltinPodKind {
+        group,
+        kind,
+        template,
+    }
+}
+
+const SPEC_TEMPLATE: &[&str] = &["spec", "template"];
+
+/// The built-in kinds of SPEC §2 and where their pod template sits: the one
+/// table `locate`, `has_pod` and the front ends read.
+pub const BUILTIN_POD_KINDS: &[BuiltinPodKind] = &[
+    row("", "Pod", &[]),
+    row("", "PodTemplate", &["template"]),
+    row("", "ReplicationController", SPEC_TEMPLATE),
+    row("apps", "Deployment", SPEC_TEMPLATE),
+    row("apps", "ReplicaSet", SPEC_TEMPLATE),
+    row("apps", "StatefulSet", SPEC_TEMPLATE),
+    row("apps", "DaemonSet", SPEC_TEMPLATE),
+    row("extensions", "Deployment", SPEC_TEMPLATE),
+    row("extensions", "ReplicaSet", SPEC_TEMPLATE),
+    row("extensions", "StatefulSet", SPEC_TEMPLATE),
+    row("extensions", "DaemonSet", SPEC_TEMPLATE),
+    row("batch", "Job", SPEC_TEMPLATE),
+    row(
+        "batch",
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template"],
+    ),
+];
+
 /// Whether objects of `kind` in API `group` (`""` for core, any version,
 /// old groups such as `extensions` included) carry a pod by SPEC §2.
 pub fn builtin_pod_kind(group: &str, kind: &str) -> bool {
@@ -110,15 +159,10 @@ pub fn has_pod(api_version: &str, kind: &str, policy: &Policy) -> bool {
 
 /// Where the pod template sits (the pod spec is its `spec`), for §2's kinds.
 fn builtin_template(group: &str, kind: &str) -> Option<&'static [&'static str]> {
-    match (group, kind) {
-        ("", "Pod") => Some(&[]),
-        ("", "PodTemplate") => Some(&["template"]),
-        ("", "ReplicationController")
-        | ("apps" | "extensions", "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet")
-        | ("batch", "Job") => Some(&["spec", "template"]),
-        ("batch", "CronJob") => Some(&["spec", "jobTemplate", "spec", "template"]),
-        _ => None,
-    }
+    BUILTIN_POD_KINDS
+        .iter()
+        .find(|row| row.kind == kind && row.group == group)
+        .map(|row| row.template)
 }
 
 fn custom_kind<'p>(
@@ -133,6 +177,7 @@ fn custom_kind<'p>(
         .find(|c| c.kind == kind && (c.api_version == api_version || c.api_version == group))
 }
 
+/// (pod spec, pod metadata) pointers relative to the object, for its kind.
 fn pod_location(
     api_version: &str,
     kind: &str,
@@ -250,6 +295,7 @@ mod tests {
             api_version: "argoproj.io".into(),
             kind: "Rollout".into(),
             pod_spec_pointer: "/spec/template/spec".into(),
+            resource: None,
         });
         let v = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout"});
         let site = locate(&v, &p).remove(0).pod.unwrap();
@@ -267,6 +313,7 @@ mod tests {
             api_version: "apps.kruise.io/v1alpha1".into(),
             kind: "CloneSet".into(),
             pod_spec_pointer: "/spec/template/spec".into(),
+            resource: None,
         });
         for (api, kind) in [
             ("v1", "Pod"),

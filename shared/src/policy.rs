@@ -76,6 +76,23 @@ pub struct CustomKind {
     /// RFC 6901 pointer to the pod spec, e.g. `/spec/template/spec`; the pod
     /// metadata is its sibling `metadata`.
     pub pod_spec_pointer: String,
+    /// The kind's plural resource name (e.g. `rollouts`), which admission
+    /// rules match on; the core ignores it, `seccomp-fix admission-policy`
+    /// and the chart's webhook rules need it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+/// A resource name as the API server serves it: a DNS label (lowercase
+/// letters, digits and `-`, at most 63 characters).
+fn is_resource_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (1..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes.first() != Some(&b'-')
+        && bytes.last() != Some(&b'-')
 }
 
 fn yes() -> bool {
@@ -127,6 +144,11 @@ impl Policy {
         for kind in &self.custom_kinds {
             let reason = if kind.kind.is_empty() || kind.api_version.is_empty() {
                 Some("apiVersion and kind must not be empty".to_owned())
+            } else if let Some(bad) = kind.resource.as_deref().filter(|r| !is_resource_name(r)) {
+                Some(format!(
+                    "resource {bad:?} of {}: expected a lowercase plural such as rollouts",
+                    kind.kind
+                ))
             } else if !kind.pod_spec_pointer.starts_with('/') {
                 Some(format!(
                     "podSpecPointer {:?} must start with /",
@@ -193,7 +215,7 @@ mod tests {
             "defaultProfile: {type: Localhost, localhostProfile: profiles/a.json}\n\
              migrateAnnotations: false\nkeepAnnotations: true\nunconfined: harden\n\
              skipAnnotation: example.com/no-seccomp\n\
-             customKinds:\n- {apiVersion: argoproj.io/v1alpha1, kind: Rollout, podSpecPointer: /spec/template/spec}\n",
+             customKinds:\n- {apiVersion: argoproj.io/v1alpha1, kind: Rollout, resource: rollouts, podSpecPointer: /spec/template/spec}\n",
         )
         .unwrap();
         assert_eq!(
@@ -203,6 +225,7 @@ mod tests {
         assert!(!p.migrate_annotations && p.keep_annotations);
         assert_eq!(p.unconfined, UnconfinedMode::Harden);
         assert_eq!(p.custom_kinds[0].kind, "Rollout");
+        assert_eq!(p.custom_kinds[0].resource.as_deref(), Some("rollouts"));
     }
 
     #[test]
@@ -228,6 +251,9 @@ mod tests {
             "unconfined: allow",
             "skipAnnotation: ''",
             "customKinds: [{apiVersion: a/v1, kind: X, podSpecPointer: spec}]",
+            "customKinds: [{apiVersion: a/v1, kind: X, resource: Xs, podSpecPointer: /spec}]",
+            "customKinds: [{apiVersion: a/v1, kind: X, resource: '', podSpecPointer: /spec}]",
+            "customKinds: [{apiVersion: a/v1, kind: X, resource: x/y, podSpecPointer: /spec}]",
         ] {
             assert!(Policy::from_yaml(text).is_err(), "{text}");
         }

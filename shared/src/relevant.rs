@@ -217,6 +217,7 @@ mod tests {
             api_version: "x.io/v1".into(),
             kind: "Thing".into(),
             pod_spec_pointer: "/spec/podTemplate/spec".into(),
+            resource: None,
         });
         let text = r#"{"metadata":{"deletionTimestamp":"now"},"spec":{"podTemplate":{"spec":{}}}}"#;
         let got = parse_relevant(text, &policy, &["deletionTimestamp"]).unwrap();

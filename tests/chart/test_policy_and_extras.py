@@ -40,10 +40,12 @@ def test_policy_from_values(rendered: dict[str, list[dict[str, Any]]]) -> None:
     policy = policy_of(rendered["everything-else"])
     assert policy["defaultProfile"] == {"type": "Localhost", "localhostProfile": "profiles/default.json"}
     assert policy["unconfined"] == "harden" and policy["keepAnnotations"] is True
-    # `resource` only feeds the webhook rules: the core refuses unknown keys.
+    # `resource` is a policy key too (the core ignores it; admission-policy needs it).
     assert policy["customKinds"] == [
-        {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "podSpecPointer": "/spec/template/spec"},
-        {"apiVersion": "apps.kruise.io", "kind": "CloneSet", "podSpecPointer": "/spec/template/spec"},
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "resource": "rollouts",
+         "podSpecPointer": "/spec/template/spec"},
+        {"apiVersion": "apps.kruise.io", "kind": "CloneSet", "resource": "clonesets",
+         "podSpecPointer": "/spec/template/spec"},
     ]
 
 

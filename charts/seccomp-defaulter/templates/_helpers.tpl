@@ -69,3 +69,53 @@ cert-manager has just written (or the other way round).
 {{- define "seccomp-defaulter.addr" -}}
 {{- printf "%s:%d" .host (int .port) }}
 {{- end }}
+
+{{/*
+The policy file (SPEC §7) as JSON, from .Values.policy: only the keys the
+core knows. The webhook's ConfigMap holds it; in admissionPolicy mode it must
+equal the policy the generated admission policy was made from.
+*/}}
+{{- define "seccomp-defaulter.policy" -}}
+{{- $p := .Values.policy }}
+{{- $profile := dict "type" $p.defaultProfile.type }}
+{{- if eq $p.defaultProfile.type "Localhost" }}
+{{- $_ := set $profile "localhostProfile" $p.defaultProfile.localhostProfile }}
+{{- end }}
+{{- $kinds := list }}
+{{- range $p.customKinds }}
+{{- $kinds = append $kinds (dict "apiVersion" .apiVersion "kind" .kind "resource" .resource "podSpecPointer" .podSpecPointer) }}
+{{- end }}
+{{- dict "defaultProfile" $profile "migrateAnnotations" $p.migrateAnnotations "keepAnnotations" $p.keepAnnotations "unconfined" $p.unconfined "skipAnnotation" $p.skipAnnotation "customKinds" $kinds | toJson }}
+{{- end }}
+
+{{/*
+The namespaceSelector and objectSelector of both modes (the webhook
+configuration and the admission policy bindings): kube-system and the release
+namespace are always excluded, then webhook.excludeNamespaces, the opt-out
+label and the extra expressions.
+*/}}
+{{- define "seccomp-defaulter.namespaceSelector" -}}
+{{- $excluded := concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq }}
+matchExpressions:
+  # kube-system and the release namespace are always excluded.
+  - key: kubernetes.io/metadata.name
+    operator: NotIn
+    values:
+      {{- toYaml $excluded | nindent 6 }}
+  - key: {{ .Values.webhook.optOutLabel }}
+    operator: NotIn
+    values: ["true"]
+  {{- with .Values.webhook.namespaceSelectorExpressions }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- end }}
+
+{{- define "seccomp-defaulter.objectSelector" -}}
+matchExpressions:
+  - key: {{ .Values.webhook.optOutLabel }}
+    operator: NotIn
+    values: ["true"]
+  {{- with .Values.webhook.objectSelectorExpressions }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- end }}

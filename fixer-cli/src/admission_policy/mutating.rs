@@ -1,0 +1,139 @@
+//! The MutatingAdmissionPolicy: the core's decision (§4) as one JSON Patch,
+//! in the core's order (pod level, containers, annotations).
+
+use seccomp_core::POD_ANNOTATION;
+use serde_json::{json, Value};
+
+use super::cel::{annotation_goes, effective, field_value, lit, Knobs, CONTAINER_PREFIX_LEN};
+use super::rules::Scope;
+use super::variables::{self, Variable};
+use super::{binding_selectors, match_conditions, Options, API_VERSION};
+
+/// The variables only the mutation needs, after the shared ones.
+fn decision(knobs: &Knobs) -> Vec<Variable> {
+    let default_value = field_value(&knobs.default);
+    let pod_field_at = r#"variables.site.spec + "/securityContext/seccompProfile""#;
+    let harden_pod = if knobs.harden {
+        format!(
+            "variables.podField == \"unconfined\" ?\n\
+             \x20 [JSONPatch{{op: \"replace\", path: {pod_field_at}, value: {default_value}}}] :\n"
+        )
+    } else {
+        String::new()
+    };
+    let pod_ops = format!(
+        "{harden_pod}variables.podField == \"\" && variables.podEffective != \"\" ? [\n\
+         \x20 variables.spec.?securityContext.orValue(null) != null ?\n\
+         \x20   JSONPatch{{op: \"add\", path: {pod_field_at}, value: {value}}} :\n\
+         \x20   JSONPatch{{op: \"add\", path: variables.site.spec + \"/securityContext\", value: {{\"seccompProfile\": {value}}}}}\n\
+         ] : []",
+        value = field_value("variables.podEffective"),
+    );
+    let (harden_filter, harden_op) = if knobs.harden {
+        (
+            " ||\n\x20 variables.currents[i] == \"unconfined\"".to_owned(),
+            format!(
+                "\x20 variables.currents[i] == \"unconfined\" ?\n\
+                 \x20   JSONPatch{{op: \"replace\", path: r.at + \"/securityContext/seccompProfile\", value: {default_value}}} :\n"
+            ),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    let container_ops = format!(
+        "variables.containers.transformList(i, r,\n\
+         \x20 variables.currents[i] == \"\" && variables.effectives[i] != \"\"{harden_filter},\n\
+         {harden_op}\
+         \x20 r.context ?\n\
+         \x20   JSONPatch{{op: \"add\", path: r.at + \"/securityContext/seccompProfile\", value: {value}}} :\n\
+         \x20   JSONPatch{{op: \"add\", path: r.at + \"/securityContext\", value: {{\"seccompProfile\": {value}}}}})",
+        value = field_value("variables.effectives[i]"),
+    );
+    let name = format!("k.substring({CONTAINER_PREFIX_LEN})");
+    let removed = format!(
+        "variables.annotations.transformList(k, v,\n\
+         \x20 k == {pod} ? {pod_goes} :\n\
+         \x20 k.startsWith({prefix}) &&\n\
+         \x20   (!({name} in variables.effectiveByName) || {container_goes}),\n\
+         \x20 k)",
+        pod = lit(POD_ANNOTATION),
+        pod_goes = annotation_goes("variables.podEffective", "v", knobs),
+        prefix = lit(seccomp_core::CONTAINER_ANNOTATION_PREFIX),
+        container_goes = annotation_goes(&format!("variables.effectiveByName[{name}]"), "v", knobs),
+    );
+    let annotation_ops = "variables.removedAnnotations.size() == 0 ? [] :\n\
+         variables.removedAnnotations.size() == variables.annotations.size() ?\n\
+         \x20 [JSONPatch{op: \"remove\", path: variables.site.at != \"\" && variables.meta.size() == 1 ?\n\
+         \x20   variables.site.at + \"/metadata\" : variables.site.at + \"/metadata/annotations\"}] :\n\
+         variables.removedAnnotations.map(k, JSONPatch{op: \"remove\",\n\
+         \x20 path: variables.site.at + \"/metadata/annotations/\" + jsonpatch.escapeKey(k)})"
+        .to_owned();
+    vec![
+        (
+            "podEffective",
+            effective("variables.podField", "variables.podAnnotation", true, knobs),
+        ),
+        (
+            "effectives",
+            format!(
+                "variables.containers.transformList(i, r, {})",
+                effective("variables.currents[i]", "r.annotation", false, knobs)
+            ),
+        ),
+        (
+            "effectiveByName",
+            "variables.containers.transformMapEntry(i, r, r.named, {r.name: variables.effectives[i]})"
+                .to_owned(),
+        ),
+        ("removedAnnotations", removed),
+        ("podOps", pod_ops),
+        ("containerOps", container_ops),
+        ("annotationOps", annotation_ops),
+    ]
+}
+
+/// The patch: nothing for a pod the core would not plan (no spec,
+/// malformed, Windows, opted out) or whose container names repeat.
+const MUTATION: &str =
+    "!variables.wellFormed || variables.skipped || variables.duplicateNames ? [] :\n\
+     variables.podOps + variables.containerOps + variables.annotationOps";
+
+/// The MutatingAdmissionPolicy and its binding.
+pub fn documents(
+    scope: &Scope,
+    knobs: &Knobs,
+    options: &Options,
+    annotations: &Value,
+) -> [Value; 2] {
+    let mut vars = variables::pod(scope, knobs);
+    vars.extend(decision(knobs));
+    let policy = json!({
+        "apiVersion": API_VERSION,
+        "kind": "MutatingAdmissionPolicy",
+        "metadata": {"name": options.name, "annotations": annotations},
+        "spec": {
+            "failurePolicy": options.failure_policy.as_str(),
+            "reinvocationPolicy": "IfNeeded",
+            "matchConstraints": {
+                "matchPolicy": "Equivalent",
+                "resourceRules": scope.rules,
+            },
+            "matchConditions": match_conditions(),
+            "variables": variables::to_json(vars),
+            "mutations": [{
+                "patchType": "JSONPatch",
+                "jsonPatch": {"expression": MUTATION},
+            }],
+        },
+    });
+    let binding = json!({
+        "apiVersion": API_VERSION,
+        "kind": "MutatingAdmissionPolicyBinding",
+        "metadata": {"name": options.name},
+        "spec": {
+            "policyName": options.name,
+            "matchResources": binding_selectors(options),
+        },
+    });
+    [policy, binding]
+}

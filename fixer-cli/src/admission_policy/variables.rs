@@ -1,0 +1,241 @@
+//! The CEL variables both policies share: where the pod is, whether it is
+//! read at all (shape, Windows, opt-out) and what each level holds.
+//!
+//! Every pass over containers or annotations is one comprehension, and
+//! lookups by container name go through a map, so the cost is linear in the
+//! pod's size.
+
+use seccomp_core::POD_ANNOTATION;
+
+use super::cel::{classify, container_key, lit, Knobs};
+use super::rules::{KindMatch, Scope, Site};
+
+/// A named CEL expression (`spec.variables[]`).
+pub type Variable = (&'static str, String);
+
+/// `spec.variables` of a policy.
+pub fn to_json(vars: Vec<Variable>) -> Vec<serde_json::Value> {
+    vars.into_iter()
+        .map(|(name, expression)| serde_json::json!({"name": name, "expression": expression}))
+        .collect()
+}
+
+/// The container lists of a pod spec, in the core's planning order.
+const LISTS: &str = r#"["containers", "initContainers", "ephemeralContainers"]"#;
+
+/// Where the pod is and how it reads: every policy's first variables.
+pub fn pod(scope: &Scope, knobs: &Knobs) -> Vec<Variable> {
+    vec![
+        (
+            "kind",
+            r#"request.kind.group + "/" + request.kind.kind"#.to_owned(),
+        ),
+        ("site", site_paths(&scope.sites)),
+        ("template", site_objects(&scope.sites)),
+        (
+            "spec",
+            "type(variables.template.orValue(null)) == map ? \
+             variables.template.value()[?variables.site.key].orValue(null) : null"
+                .to_owned(),
+        ),
+        (
+            "meta",
+            "type(variables.template.orValue(null)) == map ? \
+             variables.template.value().?metadata.orValue(null) : null"
+                .to_owned(),
+        ),
+        ("wellFormed", well_formed()),
+        ("skipped", skipped(knobs)),
+        (
+            "annotations",
+            "variables.meta != null && variables.meta.?annotations.orValue(null) != null ? \
+             variables.meta.annotations : {}"
+                .to_owned(),
+        ),
+        ("containers", containers()),
+        (
+            "sortedNames",
+            "variables.containers.filter(r, r.named).map(r, r.name).sort()".to_owned(),
+        ),
+        (
+            "duplicateNames",
+            "variables.sortedNames.exists(i, n, i > 0 && variables.sortedNames[i - 1] == n)"
+                .to_owned(),
+        ),
+        ("podProfile", profile_of("variables.spec")),
+        ("podField", classify("variables.podProfile")),
+        (
+            "podAnnotation",
+            format!(
+                "variables.annotations[?{}].orValue(null)",
+                lit(POD_ANNOTATION)
+            ),
+        ),
+        (
+            "currents",
+            format!("variables.containers.map(r, {})", classify("r.field")),
+        ),
+    ]
+}
+
+/// A CEL condition true for the kinds of `site`.
+fn matches(site: &Site) -> String {
+    let plain: Vec<&KindMatch> = site.kinds.iter().filter(|k| k.version.is_none()).collect();
+    let mut terms = Vec::new();
+    match plain.as_slice() {
+        [] => {}
+        [one] => terms.push(format!("variables.kind == {}", lit(&one.group_kind))),
+        many => {
+            let names: Vec<String> = many.iter().map(|k| lit(&k.group_kind)).collect();
+            terms.push(format!("variables.kind in [{}]", names.join(", ")));
+        }
+    }
+    for kind in &site.kinds {
+        if let Some(version) = &kind.version {
+            terms.push(format!(
+                "(variables.kind == {} && request.kind.version == {})",
+                lit(&kind.group_kind),
+                lit(version)
+            ));
+        }
+    }
+    terms.join(" || ")
+}
+
+/// RFC 6901 pointer of decoded keys.
+fn pointer(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// `site`: the template's pointer (`at`), the pod spec's pointer (`spec`)
+/// and the spec's key in the template (`key`), per kind.
+fn site_paths(sites: &[Site]) -> String {
+    let mut out = String::new();
+    for site in sites {
+        let at = pointer(&site.template);
+        let spec = format!("{at}{}", pointer(std::slice::from_ref(&site.spec_key)));
+        out.push_str(&format!(
+            "{} ? {{\"at\": {}, \"spec\": {}, \"key\": {}}} :\n",
+            matches(site),
+            lit(&at),
+            lit(&spec),
+            lit(&site.spec_key)
+        ));
+    }
+    out.push_str(r#"{"at": "", "spec": "", "key": ""}"#);
+    out
+}
+
+/// `template`: the object holding the pod's metadata and spec, optional.
+fn site_objects(sites: &[Site]) -> String {
+    let mut out = String::new();
+    for site in sites {
+        let object = if site.template.is_empty() {
+            "optional.of(object)".to_owned()
+        } else {
+            let path: String = site.template.iter().map(|k| select(k)).collect();
+            format!("object{path}")
+        };
+        out.push_str(&format!("{} ? {object} :\n", matches(site)));
+    }
+    out.push_str("optional.none()");
+    out
+}
+
+/// Optional selection of one key: `.?key`, or `[?"key"]` when the key is
+/// not a plain CEL identifier.
+fn select(key: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "false",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "let",
+        "loop",
+        "namespace",
+        "null",
+        "package",
+        "return",
+        "true",
+        "var",
+        "void",
+        "while",
+    ];
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&key);
+    if plain {
+        format!(".?{key}")
+    } else {
+        format!("[?{}]", lit(key))
+    }
+}
+
+/// `seccompProfile` of a level whose `securityContext` is a mapping or null.
+fn profile_of(level: &str) -> String {
+    format!(
+        "{level}.?securityContext.orValue(null) == null ? null : \
+         {level}.securityContext.?seccompProfile.orValue(null)"
+    )
+}
+
+/// The core's shape check (`shape.rs`): a pod it cannot read is left alone.
+fn well_formed() -> String {
+    format!(
+        "type(variables.spec) == map &&\n\
+         (variables.spec.?securityContext.orValue(null) == null || type(variables.spec.securityContext) == map) &&\n\
+         {LISTS}.all(l, variables.spec[?l].orValue(null) == null ||\n\
+         \x20 type(variables.spec[l]) == list && variables.spec[l].all(c, type(c) == map &&\n\
+         \x20   (c.?securityContext.orValue(null) == null || type(c.securityContext) == map))) &&\n\
+         (variables.meta == null || type(variables.meta) == map &&\n\
+         \x20 (variables.meta.?annotations.orValue(null) == null || type(variables.meta.annotations) == map))"
+    )
+}
+
+/// Rules 1 and 2: Windows pods and the opt-out annotation (on the object or
+/// its pod template) skip the pod.
+fn skipped(knobs: &Knobs) -> String {
+    let skip = &knobs.skip_annotation;
+    format!(
+        "(type(variables.spec.?os.orValue(null)) == map && type(variables.spec.os.?name.orValue(null)) == string &&\n\
+         \x20 variables.spec.os.name.lowerAscii() == \"windows\") ||\n\
+         (type(variables.spec.?nodeSelector.orValue(null)) == map &&\n\
+         \x20 type(variables.spec.nodeSelector[?\"kubernetes.io/os\"].orValue(null)) == string &&\n\
+         \x20 variables.spec.nodeSelector[\"kubernetes.io/os\"].lowerAscii() == \"windows\") ||\n\
+         [object.?metadata.orValue(null), variables.meta].exists(m, type(m) == map &&\n\
+         \x20 type(m.?annotations.orValue(null)) == map &&\n\
+         \x20 (m.annotations[?{skip}].orValue(\"\") == \"true\" || m.annotations[?{skip}].orValue(\"\") == true))"
+    )
+}
+
+/// One record per container of the three lists: its pointer, name, field,
+/// whether it has a `securityContext`, is privileged, and its annotation.
+fn containers() -> String {
+    let named = "type(c.?name.orValue(null)) == string";
+    format!(
+        "{LISTS}.map(l, variables.spec[?l].orValue(null) == null ? [] :\n\
+         \x20 variables.spec[l].transformList(i, c, {{\n\
+         \x20   \"at\": dyn(variables.site.spec + \"/\" + l + \"/\" + string(i)),\n\
+         \x20   \"named\": dyn({named}),\n\
+         \x20   \"name\": dyn({named} ? c.name : \"\"),\n\
+         \x20   \"context\": dyn(c.?securityContext.orValue(null) != null),\n\
+         \x20   \"field\": dyn({field}),\n\
+         \x20   \"privileged\": dyn(c.?securityContext.orValue(null) != null && c.securityContext.?privileged.orValue(false) == true),\n\
+         \x20   \"annotation\": dyn({named} ? variables.annotations[?{key}].orValue(null) : null)\n\
+         \x20 }})).flatten()",
+        field = profile_of("c"),
+        key = container_key("c.name"),
+    )
+}
