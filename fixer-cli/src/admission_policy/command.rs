@@ -29,7 +29,7 @@ pub struct AdmissionPolicyArgs {
     #[arg(long, default_value = DEFAULT_OPT_OUT_LABEL, value_name = "KEY")]
     pub opt_out_label: String,
     /// What the API server does when the mutating policy fails to evaluate.
-    #[arg(long, value_enum, default_value_t = FailurePolicy::Fail)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FailurePolicy::Fail)]
     pub failure_policy: FailurePolicy,
 }
 

@@ -11,6 +11,7 @@
 mod cel;
 mod command;
 mod mutating;
+mod prefilter;
 mod rules;
 mod validating;
 mod variables;
@@ -37,6 +38,7 @@ pub const DEFAULT_OPT_OUT_LABEL: &str = "seccomp-defaulter.io/skip";
 /// What the API server does when the policy cannot be evaluated (a CEL
 /// error, the cost budget exceeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[value(rename_all = "PascalCase")]
 pub enum FailurePolicy {
     /// Reject the request.
     #[default]

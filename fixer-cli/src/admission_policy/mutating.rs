@@ -5,9 +5,16 @@ use seccomp_core::POD_ANNOTATION;
 use serde_json::{json, Value};
 
 use super::cel::{annotation_goes, effective, field_value, lit, Knobs, CONTAINER_PREFIX_LEN};
+use super::prefilter;
 use super::rules::Scope;
 use super::variables::{self, Variable};
 use super::{binding_selectors, match_conditions, Options, API_VERSION};
+
+/// One patch operation with a value, as a map (`JSONPatch` is declared only
+/// in mutation expressions, not in variables).
+fn op(kind: &str, path: &str, value: &str) -> String {
+    format!("{{\"op\": dyn(\"{kind}\"), \"path\": dyn({path}), \"value\": dyn({value})}}")
+}
 
 /// The variables only the mutation needs, after the shared ones.
 fn decision(knobs: &Knobs) -> Vec<Variable> {
@@ -15,39 +22,52 @@ fn decision(knobs: &Knobs) -> Vec<Variable> {
     let pod_field_at = r#"variables.site.spec + "/securityContext/seccompProfile""#;
     let harden_pod = if knobs.harden {
         format!(
-            "variables.podField == \"unconfined\" ?\n\
-             \x20 [JSONPatch{{op: \"replace\", path: {pod_field_at}, value: {default_value}}}] :\n"
+            "variables.podField == \"unconfined\" ? [{}] :\n",
+            op("replace", pod_field_at, &default_value)
         )
     } else {
         String::new()
     };
+    let pod_value = field_value("variables.podEffective");
     let pod_ops = format!(
         "{harden_pod}variables.podField == \"\" && variables.podEffective != \"\" ? [\n\
          \x20 variables.spec.?securityContext.orValue(null) != null ?\n\
-         \x20   JSONPatch{{op: \"add\", path: {pod_field_at}, value: {value}}} :\n\
-         \x20   JSONPatch{{op: \"add\", path: variables.site.spec + \"/securityContext\", value: {{\"seccompProfile\": {value}}}}}\n\
+         \x20   {with_context} :\n\
+         \x20   {without_context}\n\
          ] : []",
-        value = field_value("variables.podEffective"),
+        with_context = op("add", pod_field_at, &pod_value),
+        without_context = op(
+            "add",
+            r#"variables.site.spec + "/securityContext""#,
+            &format!("{{\"seccompProfile\": {pod_value}}}")
+        ),
     );
+    let container_field_at = r#"r.at + "/securityContext/seccompProfile""#;
     let (harden_filter, harden_op) = if knobs.harden {
         (
             " ||\n\x20 variables.currents[i] == \"unconfined\"".to_owned(),
             format!(
-                "\x20 variables.currents[i] == \"unconfined\" ?\n\
-                 \x20   JSONPatch{{op: \"replace\", path: r.at + \"/securityContext/seccompProfile\", value: {default_value}}} :\n"
+                "\x20 variables.currents[i] == \"unconfined\" ?\n\x20   {} :\n",
+                op("replace", container_field_at, &default_value)
             ),
         )
     } else {
         (String::new(), String::new())
     };
+    let container_value = field_value("variables.effectives[i]");
     let container_ops = format!(
         "variables.containers.transformList(i, r,\n\
          \x20 variables.currents[i] == \"\" && variables.effectives[i] != \"\"{harden_filter},\n\
          {harden_op}\
          \x20 r.context ?\n\
-         \x20   JSONPatch{{op: \"add\", path: r.at + \"/securityContext/seccompProfile\", value: {value}}} :\n\
-         \x20   JSONPatch{{op: \"add\", path: r.at + \"/securityContext\", value: {{\"seccompProfile\": {value}}}}})",
-        value = field_value("variables.effectives[i]"),
+         \x20   {with_context} :\n\
+         \x20   {without_context})",
+        with_context = op("add", container_field_at, &container_value),
+        without_context = op(
+            "add",
+            r#"r.at + "/securityContext""#,
+            &format!("{{\"seccompProfile\": {container_value}}}")
+        ),
     );
     let name = format!("k.substring({CONTAINER_PREFIX_LEN})");
     let removed = format!(
@@ -61,12 +81,12 @@ fn decision(knobs: &Knobs) -> Vec<Variable> {
         prefix = lit(seccomp_core::CONTAINER_ANNOTATION_PREFIX),
         container_goes = annotation_goes(&format!("variables.effectiveByName[{name}]"), "v", knobs),
     );
-    let annotation_ops = "variables.removedAnnotations.size() == 0 ? [] :\n\
-         variables.removedAnnotations.size() == variables.annotations.size() ?\n\
-         \x20 [JSONPatch{op: \"remove\", path: variables.site.at != \"\" && variables.meta.size() == 1 ?\n\
-         \x20   variables.site.at + \"/metadata\" : variables.site.at + \"/metadata/annotations\"}] :\n\
-         variables.removedAnnotations.map(k, JSONPatch{op: \"remove\",\n\
-         \x20 path: variables.site.at + \"/metadata/annotations/\" + jsonpatch.escapeKey(k)})"
+    // An emptied map goes too, or a pod template's metadata it emptied
+    // (semantics.md, "The patch"); "" when removed one by one.
+    let emptied = "variables.removedAnnotations.size() == 0 ||\n\
+         variables.removedAnnotations.size() != variables.annotations.size() ? \"\" :\n\
+         variables.site.at != \"\" && variables.meta.size() == 1 ?\n\
+         \x20 variables.site.at + \"/metadata\" : variables.site.at + \"/metadata/annotations\""
         .to_owned();
     vec![
         (
@@ -88,15 +108,17 @@ fn decision(knobs: &Knobs) -> Vec<Variable> {
         ("removedAnnotations", removed),
         ("podOps", pod_ops),
         ("containerOps", container_ops),
-        ("annotationOps", annotation_ops),
+        ("emptied", emptied),
     ]
 }
 
 /// The patch: nothing for a pod the core would not plan (no spec,
 /// malformed, Windows, opted out) or whose container names repeat.
-const MUTATION: &str =
-    "!variables.wellFormed || variables.skipped || variables.duplicateNames ? [] :\n\
-     variables.podOps + variables.containerOps + variables.annotationOps";
+const MUTATION: &str = "!variables.wellFormed || variables.skipped || variables.duplicateNames ? [] :\n\
+     (variables.podOps + variables.containerOps).map(o, JSONPatch{op: o.op, path: o.path, value: o.value}) +\n\
+     (variables.emptied != \"\" ? [JSONPatch{op: \"remove\", path: variables.emptied}] :\n\
+     \x20 variables.removedAnnotations.map(k, JSONPatch{op: \"remove\",\n\
+     \x20   path: variables.site.at + \"/metadata/annotations/\" + jsonpatch.escapeKey(k)}))";
 
 /// The MutatingAdmissionPolicy and its binding.
 pub fn documents(
@@ -107,6 +129,12 @@ pub fn documents(
 ) -> [Value; 2] {
     let mut vars = variables::pod(scope, knobs);
     vars.extend(decision(knobs));
+    let mut conditions = match_conditions();
+    if let Some(list) = conditions.as_array_mut() {
+        list.push(
+            json!({"name": "may-change", "expression": prefilter::maybe_changes(scope, knobs)}),
+        );
+    }
     let policy = json!({
         "apiVersion": API_VERSION,
         "kind": "MutatingAdmissionPolicy",
@@ -118,7 +146,7 @@ pub fn documents(
                 "matchPolicy": "Equivalent",
                 "resourceRules": scope.rules,
             },
-            "matchConditions": match_conditions(),
+            "matchConditions": conditions,
             "variables": variables::to_json(vars),
             "mutations": [{
                 "patchType": "JSONPatch",

@@ -33,6 +33,7 @@ const SERVED: &[(&str, &str, &str, &[&str])] = &[
 ];
 
 /// API groups of §2 the API server no longer serves.
+#[cfg(test)]
 pub const UNSERVED_GROUPS: &[&str] = &["extensions"];
 
 /// How a matched kind is recognised in CEL.

@@ -21,35 +21,35 @@ pub fn to_json(vars: Vec<Variable>) -> Vec<serde_json::Value> {
 }
 
 /// The container lists of a pod spec, in the core's planning order.
-const LISTS: &str = r#"["containers", "initContainers", "ephemeralContainers"]"#;
+pub const LISTS: &str = r#"["containers", "initContainers", "ephemeralContainers"]"#;
 
 /// Where the pod is and how it reads: every policy's first variables.
 pub fn pod(scope: &Scope, knobs: &Knobs) -> Vec<Variable> {
     vec![
-        (
-            "kind",
-            r#"request.kind.group + "/" + request.kind.kind"#.to_owned(),
-        ),
+        ("kind", KIND_EXPRESSION.to_owned()),
         ("site", site_paths(&scope.sites)),
-        ("template", site_objects(&scope.sites)),
+        ("template", site_objects(&scope.sites, KIND, Leaf::Template)),
         (
             "spec",
-            "type(variables.template.orValue(null)) == map ? \
-             variables.template.value()[?variables.site.key].orValue(null) : null"
+            "dyn(type(variables.template.orValue(null)) == map ? \
+             variables.template.value()[?variables.site.key].orValue(null) : null)"
                 .to_owned(),
         ),
         (
             "meta",
-            "type(variables.template.orValue(null)) == map ? \
-             variables.template.value().?metadata.orValue(null) : null"
+            "dyn(type(variables.template.orValue(null)) == map ? \
+             variables.template.value().?metadata.orValue(null) : null)"
                 .to_owned(),
         ),
         ("wellFormed", well_formed()),
-        ("skipped", skipped(knobs)),
+        (
+            "skipped",
+            skipped(knobs, "variables.spec", "variables.meta"),
+        ),
         (
             "annotations",
-            "variables.meta != null && variables.meta.?annotations.orValue(null) != null ? \
-             variables.meta.annotations : {}"
+            "dyn(variables.meta != null && variables.meta.?annotations.orValue(null) != null ? \
+             variables.meta.annotations : {})"
                 .to_owned(),
         ),
         ("containers", containers()),
@@ -62,12 +62,15 @@ pub fn pod(scope: &Scope, knobs: &Knobs) -> Vec<Variable> {
             "variables.sortedNames.exists(i, n, i > 0 && variables.sortedNames[i - 1] == n)"
                 .to_owned(),
         ),
-        ("podProfile", profile_of("variables.spec")),
+        (
+            "podProfile",
+            format!("dyn({})", profile_of("variables.spec")),
+        ),
         ("podField", classify("variables.podProfile")),
         (
             "podAnnotation",
             format!(
-                "variables.annotations[?{}].orValue(null)",
+                "dyn(variables.annotations[?{}].orValue(null))",
                 lit(POD_ANNOTATION)
             ),
         ),
@@ -78,23 +81,30 @@ pub fn pod(scope: &Scope, knobs: &Knobs) -> Vec<Variable> {
     ]
 }
 
-/// A CEL condition true for the kinds of `site`.
-fn matches(site: &Site) -> String {
+/// The `kind` variable.
+const KIND: &str = "variables.kind";
+
+/// `group/kind` of the request, as the `kind` variable holds it.
+pub const KIND_EXPRESSION: &str = r#"request.kind.group + "/" + request.kind.kind"#;
+
+/// A CEL condition true for the kinds of `site`; `kind` is the request's
+/// `group/kind`.
+fn matches(site: &Site, kind: &str) -> String {
     let plain: Vec<&KindMatch> = site.kinds.iter().filter(|k| k.version.is_none()).collect();
     let mut terms = Vec::new();
     match plain.as_slice() {
         [] => {}
-        [one] => terms.push(format!("variables.kind == {}", lit(&one.group_kind))),
+        [one] => terms.push(format!("{kind} == {}", lit(&one.group_kind))),
         many => {
             let names: Vec<String> = many.iter().map(|k| lit(&k.group_kind)).collect();
-            terms.push(format!("variables.kind in [{}]", names.join(", ")));
+            terms.push(format!("{kind} in [{}]", names.join(", ")));
         }
     }
-    for kind in &site.kinds {
-        if let Some(version) = &kind.version {
+    for matched in &site.kinds {
+        if let Some(version) = &matched.version {
             terms.push(format!(
-                "(variables.kind == {} && request.kind.version == {})",
-                lit(&kind.group_kind),
+                "({kind} == {} && request.kind.version == {})",
+                lit(&matched.group_kind),
                 lit(version)
             ));
         }
@@ -118,7 +128,7 @@ fn site_paths(sites: &[Site]) -> String {
         let spec = format!("{at}{}", pointer(std::slice::from_ref(&site.spec_key)));
         out.push_str(&format!(
             "{} ? {{\"at\": {}, \"spec\": {}, \"key\": {}}} :\n",
-            matches(site),
+            matches(site, KIND),
             lit(&at),
             lit(&spec),
             lit(&site.spec_key)
@@ -128,17 +138,35 @@ fn site_paths(sites: &[Site]) -> String {
     out
 }
 
-/// `template`: the object holding the pod's metadata and spec, optional.
-fn site_objects(sites: &[Site]) -> String {
+/// What [`site_objects`] selects.
+#[derive(Clone, Copy)]
+pub enum Leaf {
+    /// The object holding the pod's metadata and spec.
+    Template,
+    /// The pod spec.
+    Spec,
+    /// The pod's metadata.
+    Metadata,
+}
+
+/// An optional of the pod's template, spec or metadata, per kind (`kind` is
+/// the request's `group/kind`).
+pub fn site_objects(sites: &[Site], kind: &str, leaf: Leaf) -> String {
     let mut out = String::new();
     for site in sites {
-        let object = if site.template.is_empty() {
+        let mut keys: Vec<&str> = site.template.iter().map(String::as_str).collect();
+        match leaf {
+            Leaf::Template => {}
+            Leaf::Spec => keys.push(&site.spec_key),
+            Leaf::Metadata => keys.push("metadata"),
+        }
+        let object = if keys.is_empty() {
             "optional.of(object)".to_owned()
         } else {
-            let path: String = site.template.iter().map(|k| select(k)).collect();
+            let path: String = keys.iter().map(|k| select(k)).collect();
             format!("object{path}")
         };
-        out.push_str(&format!("{} ? {object} :\n", matches(site)));
+        out.push_str(&format!("{} ? {object} :\n", matches(site, kind)));
     }
     out.push_str("optional.none()");
     out
@@ -205,18 +233,18 @@ fn well_formed() -> String {
 }
 
 /// Rules 1 and 2: Windows pods and the opt-out annotation (on the object or
-/// its pod template) skip the pod.
-fn skipped(knobs: &Knobs) -> String {
+/// its pod template) skip the pod; `spec` is a map, `meta` a map or null.
+pub fn skipped(knobs: &Knobs, spec: &str, meta: &str) -> String {
     let skip = &knobs.skip_annotation;
     format!(
-        "(type(variables.spec.?os.orValue(null)) == map && type(variables.spec.os.?name.orValue(null)) == string &&\n\
-         \x20 variables.spec.os.name.lowerAscii() == \"windows\") ||\n\
-         (type(variables.spec.?nodeSelector.orValue(null)) == map &&\n\
-         \x20 type(variables.spec.nodeSelector[?\"kubernetes.io/os\"].orValue(null)) == string &&\n\
-         \x20 variables.spec.nodeSelector[\"kubernetes.io/os\"].lowerAscii() == \"windows\") ||\n\
-         [object.?metadata.orValue(null), variables.meta].exists(m, type(m) == map &&\n\
+        "(type({spec}.?os.orValue(null)) == map && type({spec}.os.?name.orValue(null)) == string &&\n\
+         \x20 {spec}.os.name.lowerAscii() == \"windows\") ||\n\
+         (type({spec}.?nodeSelector.orValue(null)) == map &&\n\
+         \x20 type({spec}.nodeSelector[?\"kubernetes.io/os\"].orValue(null)) == string &&\n\
+         \x20 {spec}.nodeSelector[\"kubernetes.io/os\"].lowerAscii() == \"windows\") ||\n\
+         [object.?metadata.orValue(null), {meta}].exists(m, type(m) == map &&\n\
          \x20 type(m.?annotations.orValue(null)) == map &&\n\
-         \x20 (m.annotations[?{skip}].orValue(\"\") == \"true\" || m.annotations[?{skip}].orValue(\"\") == true))"
+         \x20 (dyn(m.annotations[?{skip}].orValue(\"\")) == \"true\" || dyn(m.annotations[?{skip}].orValue(\"\")) == true))"
     )
 }
 

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admission_policy;
 #[cfg(feature = "audit")]
 mod audit;
 mod fix;

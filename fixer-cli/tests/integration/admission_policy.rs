@@ -1,0 +1,109 @@
+//! `seccomp-fix admission-policy`: the chart's generated files, a golden
+//! file for a non-default policy, and the errors.
+
+use std::fs;
+use std::path::PathBuf;
+
+use crate::util::{code, data_dir, run_in, stderr, stdout};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_path_buf()
+}
+
+/// Runs the subcommand and compares its output with `expected` byte for
+/// byte, showing a diff and the command that regenerates the file.
+fn assert_generates(args: &[&str], expected: &PathBuf) {
+    let mut argv = vec!["admission-policy"];
+    argv.extend_from_slice(args);
+    let out = run_in(&repo(), &argv, None);
+    assert_eq!(code(&out), 0, "stderr:\n{}", stderr(&out));
+    let want = fs::read_to_string(expected).unwrap_or_default();
+    let got = stdout(&out);
+    if got != want {
+        let diff = similar::TextDiff::from_lines(&want, &got)
+            .unified_diff()
+            .header("committed", "generated")
+            .to_string();
+        panic!(
+            "{} is not what `seccomp-fix {}` generates (review, then regenerate with \
+             `cargo run -q -p seccomp-fixer -- {} > {}`):\n{diff}",
+            expected.display(),
+            argv.join(" "),
+            argv.join(" "),
+            expected.strip_prefix(repo()).unwrap_or(expected).display(),
+        );
+    }
+}
+
+#[test]
+fn the_chart_ships_what_seccomp_fix_generates() {
+    let files = repo().join("charts/seccomp-defaulter/files");
+    assert_generates(&[], &files.join("admission-policy.yaml"));
+    assert_generates(
+        &["--pods-only"],
+        &files.join("admission-policy-pods-only.yaml"),
+    );
+}
+
+#[test]
+fn a_policy_with_every_knob_changed_matches_its_golden_file() {
+    let dir = data_dir().join("admission-policy");
+    let config = dir.join("custom.policy.yaml");
+    let config = config.to_str().expect("UTF-8 path");
+    assert_generates(
+        &[
+            "--config",
+            config,
+            "--name",
+            "seccomp",
+            "--exclude-namespace",
+            "monitoring",
+            "--opt-out-label",
+            "example.com/no-seccomp",
+            "--failure-policy",
+            "Ignore",
+        ],
+        &dir.join("custom.out.yaml"),
+    );
+}
+
+#[test]
+fn a_custom_kind_without_resource_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    fs::write(
+        &policy,
+        "customKinds:\n- {apiVersion: argoproj.io/v1alpha1, kind: Rollout, podSpecPointer: /spec/template/spec}\n",
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &["admission-policy", "--config", policy.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("customKinds[0] (Rollout)") && err.contains("resource"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_invalid_policy_file_is_an_error_and_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    fs::write(&policy, "unconfined: allow\n").unwrap();
+    let out = run_in(
+        dir.path(),
+        &["admission-policy", "--config", policy.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).is_empty());
+    assert!(stderr(&out).contains("policy"), "{}", stderr(&out));
+}
