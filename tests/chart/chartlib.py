@@ -7,7 +7,10 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import json
+
 import helm_python as helm
+from helm_python import _native
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,10 +87,24 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 }
 
 
-def render(values: dict[str, Any] | None = None, *, name: str = RELEASE, namespace: str = NAMESPACE) -> dict[str, str]:
-    """Render the chart like `helm template` does (no cluster: lookup is empty)."""
+def render(
+    values: dict[str, Any] | None = None,
+    *,
+    name: str = RELEASE,
+    namespace: str = NAMESPACE,
+    kube_version: str | None = None,
+) -> dict[str, str]:
+    """Render the chart like `helm template` does (no cluster: lookup is empty).
+    kube_version sets .Capabilities.KubeVersion, as `helm template --kube-version`."""
     with helm.Chart.load(CHART) as chart:
-        return chart.render(copy.deepcopy(values or {}), name=name, namespace=namespace)
+        if kube_version is None:
+            return chart.render(copy.deepcopy(values or {}), name=name, namespace=namespace)
+        # helm-python-sdk 0.2.2's render() has no kube_version keyword, but its
+        # native call takes the option (it is how lint passes it).
+        opts = {"name": name, "namespace": namespace, "kube_version": kube_version}
+        rendered = _native.call_string("helm_render", chart._raw(), json.dumps(values or {}), json.dumps(opts))
+        manifests: dict[str, str] = json.loads(rendered)
+        return manifests
 
 
 def objects(manifests: dict[str, str]) -> list[dict[str, Any]]:

@@ -51,6 +51,8 @@ BROKEN_VALUES: dict[str, tuple[dict[str, Any], str]] = {
     "namespace that is not a DNS label": ({"webhook": {"excludeNamespaces": ["Not_A_Namespace"]}}, "excludeNamespaces"),
     "privileged container port": ({"containerPort": 443}, "containerPort"),
     "unconfined mode": ({"policy": {"unconfined": "allow"}}, "unconfined"),
+    "unknown mode": ({"mode": "policy"}, "mode"),
+    "unknown admission policy failurePolicy": ({"admissionPolicy": {"failurePolicy": "Warn"}}, "failurePolicy"),
 }
 
 

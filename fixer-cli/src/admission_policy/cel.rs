@@ -124,7 +124,7 @@ pub fn effective(current: &str, annotation: &str, defaulted: bool, knobs: &Knobs
     // (semantics.md rule 3), even at the pod level.
     let absent = if knobs.migrate {
         format!(
-            "{annotation} == null ? {otherwise} :\n{migratable} ? {migrated} :\n{none}",
+            "{annotation} == null ? {otherwise} :\ntype({annotation}) == string && {migratable} ? {migrated} :\n{none}",
             migratable = migratable(annotation),
             migrated = migrated(annotation, knobs),
             none = lit(ABSENT),
@@ -162,6 +162,13 @@ pub fn annotation_goes(effective: &str, value: &str, knobs: &Knobs) -> String {
     } else {
         format!("({settled})")
     }
+}
+
+/// A legacy annotation's value in `annotations` (a map): `null` when absent,
+/// `false` when present but null, so that a present non-string value is not
+/// mistaken for a missing annotation (the core reads it as not migratable).
+pub fn annotation_value(annotations: &str, key: &str) -> String {
+    format!("({key} in {annotations} ? ({annotations}[{key}] == null ? false : {annotations}[{key}]) : null)")
 }
 
 /// The container annotation key of a container name (a string expression).

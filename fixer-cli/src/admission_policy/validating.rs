@@ -40,7 +40,7 @@ fn findings() -> Vec<Variable> {
                  \x20   k.startsWith({prefix}) && {name} in variables.currentByName &&\n\
                  \x20   variables.currentByName[{name}] == \"\") &&\n\
                  \x20 !(type(v) == string && {ok}),\n\
-                 \x20 k + \"=\" + string(v))",
+                 \x20 k + \"=\" + (type(v) == string ? v : \"\"))",
                 pod = lit(POD_ANNOTATION),
                 prefix = lit(seccomp_core::CONTAINER_ANNOTATION_PREFIX),
                 ok = migratable("v"),

@@ -7,7 +7,7 @@
 
 use seccomp_core::POD_ANNOTATION;
 
-use super::cel::{classify, container_key, lit, Knobs};
+use super::cel::{annotation_value, classify, container_key, lit, Knobs};
 use super::rules::{KindMatch, Scope, Site};
 
 /// A named CEL expression (`spec.variables[]`).
@@ -70,8 +70,8 @@ pub fn pod(scope: &Scope, knobs: &Knobs) -> Vec<Variable> {
         (
             "podAnnotation",
             format!(
-                "dyn(variables.annotations[?{}].orValue(null))",
-                lit(POD_ANNOTATION)
+                "dyn({})",
+                annotation_value("variables.annotations", &lit(POD_ANNOTATION))
             ),
         ),
         (
@@ -261,9 +261,9 @@ fn containers() -> String {
          \x20   \"context\": dyn(c.?securityContext.orValue(null) != null),\n\
          \x20   \"field\": dyn({field}),\n\
          \x20   \"privileged\": dyn(c.?securityContext.orValue(null) != null && c.securityContext.?privileged.orValue(false) == true),\n\
-         \x20   \"annotation\": dyn({named} ? variables.annotations[?{key}].orValue(null) : null)\n\
+         \x20   \"annotation\": dyn({named} ? {value} : null)\n\
          \x20 }})).flatten()",
         field = profile_of("c"),
-        key = container_key("c.name"),
+        value = annotation_value("variables.annotations", &container_key("c.name")),
     )
 }

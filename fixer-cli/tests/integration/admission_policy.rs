@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::util::{code, data_dir, run_in, stderr, stdout};
+use crate::util::{code, data_dir, run_in, run_with_env, stderr, stdout};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -18,7 +18,7 @@ fn repo() -> PathBuf {
 fn assert_generates(args: &[&str], expected: &PathBuf) {
     let mut argv = vec!["admission-policy"];
     argv.extend_from_slice(args);
-    let out = run_in(&repo(), &argv, None);
+    let out = run_with_env(&repo(), &argv, None, &[], &["SECCOMP_FIX_CONFIG"]);
     assert_eq!(code(&out), 0, "stderr:\n{}", stderr(&out));
     let want = fs::read_to_string(expected).unwrap_or_default();
     let got = stdout(&out);
@@ -106,4 +106,29 @@ fn an_invalid_policy_file_is_an_error_and_prints_nothing() {
     assert_eq!(code(&out), 2);
     assert!(stdout(&out).is_empty());
     assert!(stderr(&out).contains("policy"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_docs_show_the_generated_default_policy() {
+    let doc = fs::read_to_string(repo().join("docs/admission-policy.md")).unwrap();
+    let marker = "<!-- generated: seccomp-fix admission-policy -->\n```yaml\n";
+    let start = doc
+        .find(marker)
+        .expect("the generated-YAML marker in docs/admission-policy.md")
+        + marker.len();
+    let block = &doc[start..];
+    let block = &block[..block.find("```").expect("the end of the YAML block")];
+    let out = run_with_env(
+        &repo(),
+        &["admission-policy"],
+        None,
+        &[],
+        &["SECCOMP_FIX_CONFIG"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        block == stdout(&out),
+        "docs/admission-policy.md shows another policy than `seccomp-fix admission-policy` prints; \
+         replace the block after the marker with the chart's files/admission-policy.yaml"
+    );
 }
