@@ -54,6 +54,8 @@ pub struct Site {
     pub template: Vec<String>,
     /// The key of the pod spec inside it (`spec` for every built-in kind).
     pub spec_key: String,
+    /// Holds a configured custom kind, whose objects are not typed.
+    pub custom: bool,
 }
 
 /// What the generated policies match: resource rules and pod sites.
@@ -96,7 +98,7 @@ pub fn scope(policy: &Policy, pods_only: bool) -> Result<Scope, GenerateError> {
             group_kind: format!("{group}/{kind}"),
             version: None,
         };
-        add_site(&mut sites, matched, template, "spec".to_owned());
+        add_site(&mut sites, matched, template, "spec".to_owned(), false);
     }
     if !pods_only {
         for (index, custom) in policy.custom_kinds.iter().enumerate() {
@@ -120,22 +122,32 @@ pub fn scope(policy: &Policy, pods_only: bool) -> Result<Scope, GenerateError> {
                 group_kind: format!("{group}/{}", custom.kind),
                 version,
             };
-            add_site(&mut sites, matched, template, spec_key);
+            add_site(&mut sites, matched, template, spec_key, true);
         }
     }
     Ok(Scope { rules, sites })
 }
 
-fn add_site(sites: &mut Vec<Site>, matched: KindMatch, template: Vec<String>, spec_key: String) {
+fn add_site(
+    sites: &mut Vec<Site>,
+    matched: KindMatch,
+    template: Vec<String>,
+    spec_key: String,
+    custom: bool,
+) {
     match sites
         .iter_mut()
         .find(|s| s.template == template && s.spec_key == spec_key)
     {
-        Some(site) => site.kinds.push(matched),
+        Some(site) => {
+            site.kinds.push(matched);
+            site.custom |= custom;
+        }
         None => sites.push(Site {
             kinds: vec![matched],
             template,
             spec_key,
+            custom,
         }),
     }
 }

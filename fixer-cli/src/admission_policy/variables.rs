@@ -160,54 +160,84 @@ pub fn site_objects(sites: &[Site], kind: &str, leaf: Leaf) -> String {
             Leaf::Spec => keys.push(&site.spec_key),
             Leaf::Metadata => keys.push("metadata"),
         }
-        let object = if keys.is_empty() {
-            "optional.of(object)".to_owned()
-        } else {
-            let path: String = keys.iter().map(|k| select(k)).collect();
-            format!("object{path}")
-        };
+        let object = navigate(&keys, site.custom);
         out.push_str(&format!("{} ? {object} :\n", matches(site, kind)));
     }
     out.push_str("optional.none()");
     out
 }
 
-/// Optional selection of one key: `.?key`, or `[?"key"]` when the key is
-/// not a plain CEL identifier.
-fn select(key: &str) -> String {
-    const RESERVED: &[&str] = &[
-        "as",
-        "break",
-        "const",
-        "continue",
-        "else",
-        "false",
-        "for",
-        "function",
-        "if",
-        "import",
-        "in",
-        "let",
-        "loop",
-        "namespace",
-        "null",
-        "package",
-        "return",
-        "true",
-        "var",
-        "void",
-        "while",
-    ];
+/// CEL keywords that cannot follow a `.`.
+const RESERVED: &[&str] = &[
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "false",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "let",
+    "loop",
+    "namespace",
+    "null",
+    "package",
+    "return",
+    "true",
+    "var",
+    "void",
+    "while",
+];
+
+/// Selection of one key: `.key` (`.?key` when `optional`), or `["key"]`
+/// (`[?"key"]`) when the key is not a plain CEL identifier.
+fn select(key: &str, optional: bool) -> String {
     let plain = key
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !RESERVED.contains(&key);
+    let mark = if optional { "?" } else { "" };
     if plain {
-        format!(".?{key}")
+        format!(".{mark}{key}")
     } else {
-        format!("[?{}]", lit(key))
+        format!("[{mark}{}]", lit(key))
+    }
+}
+
+/// An optional of the value at `keys` below `object`. Built-in kinds are
+/// typed, so their path holds mappings (`object.?spec.?template`); a custom
+/// kind's object may hold anything, and CEL fails to select from a list, so
+/// each step is checked to be a mapping first (the core finds no pod there).
+fn navigate(keys: &[&str], guarded: bool) -> String {
+    if keys.is_empty() {
+        return "optional.of(object)".to_owned();
+    }
+    if !guarded {
+        let path: String = keys.iter().map(|k| select(k, true)).collect();
+        return format!("object{path}");
+    }
+    let mut checks = Vec::new();
+    let mut parent = "object".to_owned();
+    for key in &keys[..keys.len() - 1] {
+        checks.push(format!(
+            "type({parent}{}.orValue(null)) == map",
+            select(key, true)
+        ));
+        parent.push_str(&select(key, false));
+    }
+    let last = select(keys[keys.len() - 1], true);
+    if checks.is_empty() {
+        format!("object{last}")
+    } else {
+        format!(
+            "({} ? {parent}{last} : optional.none())",
+            checks.join(" && ")
+        )
     }
 }
 

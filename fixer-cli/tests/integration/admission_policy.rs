@@ -28,12 +28,10 @@ fn assert_generates(args: &[&str], expected: &PathBuf) {
             .header("committed", "generated")
             .to_string();
         panic!(
-            "{} is not what `seccomp-fix {}` generates (review, then regenerate with \
-             `cargo run -q -p seccomp-fixer -- {} > {}`):\n{diff}",
+            "{} is not what `seccomp-fix {}` generates (review the diff, then run \
+             scripts/admission-policy-files.sh):\n{diff}",
             expected.display(),
             argv.join(" "),
-            argv.join(" "),
-            expected.strip_prefix(repo()).unwrap_or(expected).display(),
         );
     }
 }
@@ -128,7 +126,7 @@ fn the_docs_show_the_generated_default_policy() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         block == stdout(&out),
-        "docs/admission-policy.md shows another policy than `seccomp-fix admission-policy` prints; \
-         replace the block after the marker with the chart's files/admission-policy.yaml"
+        "docs/admission-policy.md shows another policy than `seccomp-fix admission-policy` prints: \
+         run scripts/admission-policy-files.sh"
     );
 }
