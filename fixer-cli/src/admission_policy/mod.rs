@@ -118,9 +118,25 @@ pub fn generate(policy: &Policy, options: &Options) -> Result<Vec<Value>, Genera
         POLICY_ANNOTATION: canonical_policy(policy),
         PODS_ONLY_ANNOTATION: options.pods_only.to_string(),
     });
-    let [map, map_binding] = mutating::documents(&scope, &knobs, options, &annotations);
-    let [vap, vap_binding] = validating::documents(&scope, &knobs, options, &annotations);
+    let input = Input {
+        scope: &scope,
+        knobs: &knobs,
+        options,
+        annotations: &annotations,
+    };
+    let [map, map_binding] = mutating::documents(&input);
+    let [vap, vap_binding] = validating::documents(&input);
     Ok(vec![map, map_binding, vap, vap_binding])
+}
+
+/// What both policies are built from.
+#[derive(Clone, Copy)]
+struct Input<'a> {
+    scope: &'a rules::Scope,
+    knobs: &'a cel::Knobs,
+    options: &'a Options,
+    /// The policies' metadata annotations.
+    annotations: &'a Value,
 }
 
 /// Skips an UPDATE of an object being deleted, as the webhook does.

@@ -6,9 +6,8 @@ use serde_json::{json, Value};
 
 use super::cel::{annotation_goes, effective, field_value, lit, Knobs, CONTAINER_PREFIX_LEN};
 use super::prefilter;
-use super::rules::Scope;
 use super::variables::{self, Variable};
-use super::{binding_selectors, match_conditions, Options, API_VERSION};
+use super::{binding_selectors, match_conditions, Input, API_VERSION};
 
 /// One patch operation with a value, as a map (`JSONPatch` is declared only
 /// in mutation expressions, not in variables).
@@ -121,30 +120,25 @@ const MUTATION: &str = "!variables.wellFormed || variables.skipped || variables.
      \x20   path: variables.site.at + \"/metadata/annotations/\" + jsonpatch.escapeKey(k)}))";
 
 /// The MutatingAdmissionPolicy and its binding.
-pub fn documents(
-    scope: &Scope,
-    knobs: &Knobs,
-    options: &Options,
-    annotations: &Value,
-) -> [Value; 2] {
-    let mut vars = variables::pod(scope, knobs);
-    vars.extend(decision(knobs));
+pub fn documents(input: &Input<'_>) -> [Value; 2] {
+    let mut vars = variables::pod(input.scope, input.knobs);
+    vars.extend(decision(input.knobs));
     let mut conditions = match_conditions();
     if let Some(list) = conditions.as_array_mut() {
         list.push(
-            json!({"name": "may-change", "expression": prefilter::maybe_changes(scope, knobs)}),
+            json!({"name": "may-change", "expression": prefilter::maybe_changes(input.scope, input.knobs)}),
         );
     }
     let policy = json!({
         "apiVersion": API_VERSION,
         "kind": "MutatingAdmissionPolicy",
-        "metadata": {"name": options.name, "annotations": annotations},
+        "metadata": {"name": input.options.name, "annotations": input.annotations},
         "spec": {
-            "failurePolicy": options.failure_policy.as_str(),
+            "failurePolicy": input.options.failure_policy.as_str(),
             "reinvocationPolicy": "IfNeeded",
             "matchConstraints": {
                 "matchPolicy": "Equivalent",
-                "resourceRules": scope.rules,
+                "resourceRules": input.scope.rules,
             },
             "matchConditions": conditions,
             "variables": variables::to_json(vars),
@@ -157,10 +151,10 @@ pub fn documents(
     let binding = json!({
         "apiVersion": API_VERSION,
         "kind": "MutatingAdmissionPolicyBinding",
-        "metadata": {"name": options.name},
+        "metadata": {"name": input.options.name},
         "spec": {
-            "policyName": options.name,
-            "matchResources": binding_selectors(options),
+            "policyName": input.options.name,
+            "matchResources": binding_selectors(input.options),
         },
     });
     [policy, binding]

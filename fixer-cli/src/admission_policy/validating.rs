@@ -6,10 +6,9 @@
 use seccomp_core::POD_ANNOTATION;
 use serde_json::{json, Value};
 
-use super::cel::{lit, migratable, Knobs, CONTAINER_PREFIX_LEN};
-use super::rules::Scope;
+use super::cel::{lit, migratable, CONTAINER_PREFIX_LEN};
 use super::variables::{self, Variable};
-use super::{binding_selectors, match_conditions, Options, API_VERSION};
+use super::{binding_selectors, match_conditions, Input, API_VERSION};
 
 /// The findings, each a list of what the message names.
 fn findings() -> Vec<Variable> {
@@ -89,25 +88,20 @@ fn validations() -> Value {
 }
 
 /// The ValidatingAdmissionPolicy and its binding (`Warn`, `Audit`).
-pub fn documents(
-    scope: &Scope,
-    knobs: &Knobs,
-    options: &Options,
-    annotations: &Value,
-) -> [Value; 2] {
-    let name = format!("{}-warnings", options.name);
-    let mut vars = variables::pod(scope, knobs);
+pub fn documents(input: &Input<'_>) -> [Value; 2] {
+    let name = format!("{}-warnings", input.options.name);
+    let mut vars = variables::pod(input.scope, input.knobs);
     vars.extend(findings());
     let policy = json!({
         "apiVersion": API_VERSION,
         "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": name, "annotations": annotations},
+        "metadata": {"name": name, "annotations": input.annotations},
         "spec": {
             // Warnings never block a request.
             "failurePolicy": "Ignore",
             "matchConstraints": {
                 "matchPolicy": "Equivalent",
-                "resourceRules": scope.rules,
+                "resourceRules": input.scope.rules,
             },
             "matchConditions": match_conditions(),
             "variables": variables::to_json(vars),
@@ -121,7 +115,7 @@ pub fn documents(
         "spec": {
             "policyName": name,
             "validationActions": ["Warn", "Audit"],
-            "matchResources": binding_selectors(options),
+            "matchResources": binding_selectors(input.options),
         },
     });
     [policy, binding]
