@@ -7,6 +7,7 @@
 mod admission_policy;
 #[cfg(feature = "audit")]
 mod audit_cmd;
+mod chart;
 mod edit;
 mod fix;
 mod input;

@@ -6,6 +6,7 @@
 //! before anything is written (see docs/fixer.md).
 
 mod bench;
+mod chart_input;
 pub mod process;
 #[cfg(test)]
 mod proptests;
@@ -55,6 +56,9 @@ pub struct FixArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// The helm binary that renders charts (default: `helm` on PATH).
+    #[arg(long, value_name = "PATH", env = "SECCOMP_FIX_HELM")]
+    pub helm: Option<PathBuf>,
     /// Policy file and knobs.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -65,16 +69,30 @@ pub struct FixArgs {
 
 /// What to do with a changed file.
 #[derive(Debug, Clone, Copy)]
-struct Mode {
+pub(crate) struct Mode {
     write: bool,
     diff: bool,
     stdout: bool,
 }
 
-/// One processed input: its report and what it prints on stdout.
+impl Mode {
+    /// Whether changed files are written.
+    pub(crate) fn writes(self) -> bool {
+        self.write
+    }
+
+    /// Whether changes are shown as a diff (`--diff`, and `--stdout` for charts).
+    pub(crate) fn shows_diff(self) -> bool {
+        self.diff || self.stdout
+    }
+}
+
+/// One processed input: its reports (one per file; a chart has several),
+/// what it prints on stdout, and whether it could not be checked at all.
 struct Handled {
-    report: FileReport,
+    reports: Vec<FileReport>,
     stdout: Option<String>,
+    unproven: bool,
 }
 
 /// Runs the subcommand.
@@ -84,6 +102,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         return bench::parse_only(&inputs);
     }
     let policy = args.policy.policy()?;
+    let helm = crate::chart::helm_from(args.helm.clone());
     let mode = Mode {
         write: !(args.check || args.diff || args.stdout),
         diff: args.diff,
@@ -96,6 +115,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = BufWriter::new(std::io::stdout());
     let mut stderr = BufWriter::new(std::io::stderr());
     let mut summary = Summary::default();
+    let mut unproven = 0usize;
     // Files with something to say, for the JSON and SARIF documents; the text
     // report is streamed, so memory stays flat however large the tree.
     let mut notable = Vec::new();
@@ -118,7 +138,12 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         let handled: Vec<Handled> = chunk
             .par_iter()
             .map(|input| {
-                let handled = handle(input, &policy, mode);
+                let handled = match input {
+                    Input::Chart { root, files } => {
+                        chart_input::handle(root, files, &policy, mode, &helm)
+                    }
+                    _ => handle(input, &policy, mode),
+                };
                 progress.inc(1);
                 handled
             })
@@ -129,7 +154,10 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
                     .write_all(text.as_bytes())
                     .context("writing to stdout")?;
             }
-            emit(item.report, &mut summary, &mut stdout, &mut stderr)?;
+            unproven += usize::from(item.unproven);
+            for report in item.reports {
+                emit(report, &mut summary, &mut stdout, &mut stderr)?;
+            }
         }
     }
     progress.finish_and_clear();
@@ -155,7 +183,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     stderr.flush()?;
     Ok(if summary.errors > 0 {
         ExitCode::from(2)
-    } else if args.check && summary.files_changed > 0 {
+    } else if args.check && (summary.files_changed > 0 || unproven > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -196,7 +224,9 @@ fn read_input(input: &Input) -> Result<Vec<u8>, String> {
                 .map_err(|e| format!("cannot read standard input: {e}"))?;
             Ok(bytes)
         }
-        Input::File(path) => std::fs::read(path).map_err(|e| format!("cannot read: {e}")),
+        Input::File(path) | Input::Chart { root: path, .. } => {
+            std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+        }
     }
 }
 
@@ -209,8 +239,9 @@ fn handle(input: &Input, policy: &Policy, mode: Mode) -> Handled {
         Ok(text) => text,
         Err(message) => {
             return Handled {
-                report: error_report(name, message, None),
+                reports: vec![error_report(name, message, None)],
                 stdout: None,
+                unproven: false,
             }
         }
     };
@@ -261,11 +292,15 @@ fn handle(input: &Input, policy: &Policy, mode: Mode) -> Handled {
         None if echo => stdout = Some(text),
         None => {}
     }
-    Handled { report, stdout }
+    Handled {
+        reports: vec![report],
+        stdout,
+        unproven: false,
+    }
 }
 
 /// A unified diff of one file, `a/` and `b/` prefixed like `git diff`.
-fn unified_diff(name: &str, old: &str, new: &str) -> String {
+pub(crate) fn unified_diff(name: &str, old: &str, new: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)

@@ -16,6 +16,13 @@ pub enum Input {
     Stdin,
     /// A file (named on the command line or found in a directory).
     File(PathBuf),
+    /// A Helm chart, fixed as one unit, with its walked files.
+    Chart {
+        /// The directory holding `Chart.yaml`.
+        root: PathBuf,
+        /// Its files that were walked or named.
+        files: Vec<PathBuf>,
+    },
 }
 
 impl Input {
@@ -23,7 +30,7 @@ impl Input {
     pub fn display(&self) -> String {
         match self {
             Input::Stdin => "-".to_owned(),
-            Input::File(path) => path.display().to_string(),
+            Input::File(path) | Input::Chart { root: path, .. } => path.display().to_string(),
         }
     }
 }
@@ -73,7 +80,45 @@ pub fn collect(
     }
     let mut seen = std::collections::HashSet::new();
     inputs.retain(|i| i == &Input::Stdin || seen.insert(i.clone()));
-    (inputs, errors)
+    (group_charts(inputs), errors)
+}
+
+/// Replaces the files that belong to a Helm chart by one input per chart,
+/// at the place of its first file.
+fn group_charts(inputs: Vec<Input>) -> Vec<Input> {
+    let files: Vec<PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let (mut charts, _) = crate::chart::detect::group(files);
+    if charts.is_empty() {
+        return inputs;
+    }
+    let owner: std::collections::HashMap<PathBuf, PathBuf> = charts
+        .iter()
+        .flat_map(|(root, files)| files.iter().map(move |f| (f.clone(), root.clone())))
+        .collect();
+    let mut out = Vec::new();
+    for input in inputs {
+        match &input {
+            Input::File(path) => match owner.get(path) {
+                Some(root) => {
+                    if let Some(files) = charts.remove(root) {
+                        out.push(Input::Chart {
+                            root: root.clone(),
+                            files,
+                        });
+                    }
+                }
+                None => out.push(input),
+            },
+            _ => out.push(input),
+        }
+    }
+    out
 }
 
 fn walk_dir(

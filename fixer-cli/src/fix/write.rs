@@ -8,6 +8,18 @@ use std::path::Path;
 /// Replaces the contents of `path` with `contents` atomically. A symlink
 /// given explicitly is resolved, so its target is rewritten, not replaced.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    prepare(path, contents)?.commit()
+}
+
+/// New contents on disk beside the file, ready to be renamed over it.
+pub struct Prepared {
+    tmp: tempfile::NamedTempFile,
+    target: std::path::PathBuf,
+}
+
+/// Writes `contents` to a synced temp file in `path`'s directory, with its
+/// permissions (and owner); nothing replaces `path` until [`Prepared::commit`].
+pub fn prepare(path: &Path, contents: &[u8]) -> io::Result<Prepared> {
     let target = fs::canonicalize(path)?;
     let metadata = fs::metadata(&target)?;
     let dir = target.parent().unwrap_or_else(|| Path::new("."));
@@ -25,11 +37,18 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
             std::os::unix::fs::fchown(tmp.as_file(), Some(metadata.uid()), Some(metadata.gid()));
     }
     tmp.as_file().sync_all()?;
-    // The data is on disk before the rename: after a crash the path holds
-    // the old or the new contents, never a torn file. (The directory is not
-    // fsynced per file: that only decides which of the two survives.)
-    tmp.persist(&target).map_err(|e| e.error)?;
-    Ok(())
+    Ok(Prepared { tmp, target })
+}
+
+impl Prepared {
+    /// Renames the temp file over the original. The data is on disk before
+    /// the rename: after a crash the path holds the old or the new contents,
+    /// never a torn file. (The directory is not fsynced per file: that only
+    /// decides which of the two survives.)
+    pub fn commit(self) -> io::Result<()> {
+        self.tmp.persist(&self.target).map_err(|e| e.error)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

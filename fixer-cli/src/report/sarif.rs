@@ -7,6 +7,7 @@ use seccomp_core::Severity;
 use serde_json::{json, Value};
 
 use super::{FileReport, FileStatus};
+use crate::chart::ChartCode;
 use crate::fix::process::FixerCode;
 
 /// Rule id of YAML syntax errors.
@@ -21,6 +22,9 @@ fn rules() -> Vec<Value> {
     let mut rules = code_rules();
     for code in FixerCode::all() {
         rules.push(rule(code.as_str(), code.description(), Severity::Error));
+    }
+    for code in ChartCode::all() {
+        rules.push(rule(code.as_str(), code.description(), code.severity()));
     }
     rules.push(rule(
         SYNTAX,
