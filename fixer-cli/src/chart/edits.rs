@@ -70,22 +70,22 @@ pub fn trace_op(
                 if let Some((line, what)) = mentions(tracer, &parent, &tokens[last]) {
                     return Err(opaque(
                         line,
-                        format!("`{}` may be written by {what}", tokens[last]),
+                        format!(
+                            "cannot add `{}` in the template: it may be written by {what}",
+                            tokens[last]
+                        ),
                     ));
                 }
                 template(insert_into(tracer, &parent, &tokens[last], &add.value))
             }
             Walk::Inactive { entry, depth } if depth == last => {
                 if let Some(path) = tracer.guarded_values(&entry) {
-                    return Ok(Some(SourceEdit::Values(ValuesOp::Add {
-                        path,
-                        value: add.value.clone().into(),
-                    })));
+                    return Ok(Some(SourceEdit::Values(values_add(path, &add.value))));
                 }
                 let line = entry.line.unwrap_or(0);
                 let reason = match tracer.innermost_condition(line) {
                     Some(frame) => format!(
-                        "`{}` is behind `{{{{ {} {} }}}}` (line {}), which is off with these values",
+                        "`{}` is behind `{{{{ {} {} }}}}` (line {}), off with these values: set it by hand",
                         tokens[last],
                         frame.keyword,
                         frame.expr,
@@ -95,10 +95,10 @@ pub fn trace_op(
                 };
                 Err(opaque(line, reason))
             }
-            Walk::Values { path, depth, .. } => Ok(Some(SourceEdit::Values(ValuesOp::Add {
-                path: values_path(&path, depth),
-                value: add.value.clone().into(),
-            }))),
+            Walk::Values { path, depth, .. } => Ok(Some(SourceEdit::Values(values_add(
+                values_path(&path, depth),
+                &add.value,
+            )))),
             Walk::Found(entry) if is_empty(tracer, &entry) => match &add.value {
                 Value::Object(map) => {
                     let Some(line) = entry.line else {
@@ -201,13 +201,32 @@ pub fn trace_op(
     }
 }
 
+/// `path` set to `value`; a one-key mapping goes one level down, so the
+/// same change reached from different renderings is one edit.
+fn values_add(mut path: Vec<String>, value: &Value) -> ValuesOp {
+    let mut value = value;
+    while let Value::Object(map) = value {
+        let mut entries = map.iter();
+        match (entries.next(), entries.next()) {
+            (Some((key, inner)), None) if inner.is_object() => {
+                path.push(key.clone());
+                value = inner;
+            }
+            _ => break,
+        }
+    }
+    ValuesOp::Add {
+        path,
+        value: value.clone().into(),
+    }
+}
+
 /// The reason a walk that did not lead to an edit stopped.
 fn stop(walk: Walk, tokens: &[String]) -> NotFixable {
     match walk {
         Walk::Opaque { line, reason } => NotFixable {
             line: line + 1,
-            reason: format!("`{}` is {reason}", describe(tokens))
-                .replace("is written by", "written by"),
+            reason: format!("cannot set `{}` in the source: {reason}", describe(tokens)),
         },
         Walk::Found(entry) | Walk::Inactive { entry, .. } | Walk::Missing { parent: entry, .. } => {
             NotFixable {

@@ -137,7 +137,7 @@ impl Tracer<'_> {
                 Value::Object(map) => {
                     let found = self.children(&parent, token);
                     match found.as_slice() {
-                        [] => return self.missing(parent, depth),
+                        [] => return self.missing(parent, depth, token),
                         [line] => (self.key_entry(&parent, *line), map.get(token)),
                         [first, ..] => {
                             return Walk::Opaque {
@@ -165,7 +165,12 @@ impl Tracer<'_> {
                         guarded,
                     }
                 }
-                EntryValue::Other { line, reason } => return Walk::Opaque { line, reason },
+                EntryValue::Other { line, reason } => {
+                    return Walk::Opaque {
+                        line,
+                        reason: format!("`{token}` is {reason}"),
+                    }
+                }
                 EntryValue::Structure => {}
             }
             parent = entry;
@@ -176,7 +181,7 @@ impl Tracer<'_> {
 
     /// The walk found no line for `tokens[depth]`: maybe an action of the
     /// parent's block writes it.
-    fn missing(&self, parent: Entry, depth: usize) -> Walk {
+    fn missing(&self, parent: Entry, depth: usize, token: &str) -> Walk {
         let mut emitting = self.direct_actions(&parent);
         match emitting.len() {
             0 => Walk::Missing { parent, depth },
@@ -189,12 +194,12 @@ impl Tracer<'_> {
                 },
                 (line, Emit::Other(what)) => Walk::Opaque {
                     line,
-                    reason: format!("written by {what}"),
+                    reason: format!("`{token}` may be written by {what}"),
                 },
             },
             _ => Walk::Opaque {
                 line: emitting[0].0,
-                reason: "written by one of several template actions".to_owned(),
+                reason: format!("`{token}` may be written by one of several template actions"),
             },
         }
     }
@@ -609,7 +614,7 @@ spec:
         let Walk::Missing { parent, depth: 5 } = got else {
             panic!("{got:?}")
         };
-        assert_eq!(parent.line, Some(22));
+        assert_eq!(parent.line, Some(23));
         assert!(parent.item);
         assert_eq!(parent.col, 10);
     }

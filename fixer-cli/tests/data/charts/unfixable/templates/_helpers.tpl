@@ -1,0 +1,3 @@
+{{- define "unfixable.podSecurityContext" -}}
+runAsUser: 1000
+{{- end -}}
