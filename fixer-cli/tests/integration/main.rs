@@ -6,6 +6,7 @@
 mod admission_policy;
 #[cfg(feature = "audit")]
 mod audit;
+mod chart;
 mod fix;
 mod krm;
 mod patch;
