@@ -53,6 +53,9 @@ BROKEN_VALUES: dict[str, tuple[dict[str, Any], str]] = {
     "unconfined mode": ({"policy": {"unconfined": "allow"}}, "unconfined"),
     "unknown mode": ({"mode": "policy"}, "mode"),
     "unknown admission policy failurePolicy": ({"admissionPolicy": {"failurePolicy": "Warn"}}, "failurePolicy"),
+    "webhook url over plain http": ({"webhook": {"url": "http://127.0.0.1:8443/mutate"}}, "url"),
+    "webhook url with a query": ({"webhook": {"url": "https://127.0.0.1:8443/mutate?x=1"}}, "url"),
+    "webhook url with user info": ({"webhook": {"url": "https://user@127.0.0.1/mutate"}}, "url"),
 }
 
 

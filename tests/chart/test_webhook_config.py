@@ -169,6 +169,24 @@ def test_service_path_and_port_match_the_server_defaults(default_objs: list[dict
     assert service["spec"]["selector"].items() <= pod_labels.items()
 
 
+def test_webhook_url_replaces_the_service_reference() -> None:
+    from chartlib import objects, render
+
+    url = "https://127.0.0.1:18443/mutate"
+    objs = objects(render({"webhook": {"url": url}}))
+    client = the_webhook(objs)["clientConfig"]
+    assert client["url"] == url
+    assert "service" not in client
+    # Still the chart's CA bundle (the operator replaces it when the server
+    # at url has another certificate), and still every other setting.
+    assert client["caBundle"]
+    default = the_webhook(objects(render({})))
+    del default["clientConfig"]
+    hook = the_webhook(objs)
+    del hook["clientConfig"]
+    assert hook == default
+
+
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_every_flag_passed_exists_in_the_webhook(rendered: dict[str, list[dict[str, Any]]], scenario: str) -> None:
     flags = flag_values(webhook_container(rendered[scenario]))
