@@ -53,13 +53,12 @@ ln -sf "${BIN[helm3]}/helm" "$DIR/bin/helm3"
 PIDS=()
 STATUS=1
 cleanup() {
-  local pid
+  local pid i
+  # Last started first (controller manager, API server, etcd), each awaited.
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     pid="${PIDS[$i]}"
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
@@ -178,7 +177,9 @@ for _ in $(seq 100); do
 done
 
 # Default admission plugins (PodSecurity, MutatingAdmissionWebhook, ... are
-# on by default); Node and RBAC authorization; secure port only.
+# on by default); Node and RBAC authorization; secure port only. The
+# endpoint reconciler refuses a loopback advertise address; without it the
+# "kubernetes" Service has no endpoints, which nothing here needs.
 start kube-apiserver "$LOGS/kube-apiserver.log" "${BIN[kube]}/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
@@ -188,6 +189,7 @@ start kube-apiserver "$LOGS/kube-apiserver.log" "${BIN[kube]}/kube-apiserver" \
   --service-account-issuer "$SERVER" \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
   --service-cluster-ip-range 10.0.0.0/24 \
+  --endpoint-reconciler-type none \
   --audit-policy-file "$DIR/audit-policy.yaml" --audit-log-path "$DIR/audit.log" --audit-log-format json \
   --v 2 --vmodule "$VMODULE"
 API_PID="${PIDS[-1]}"

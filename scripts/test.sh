@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): formatting, lints, every Rust test,
-# and the chart tests in a local Python venv. Exits non-zero on any failure.
+# the chart tests in a local Python venv, and the e2e tests against a real
+# control plane built from Go modules (docs/e2e.md). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +26,17 @@ if [ -x scripts/chart-tests.sh ]; then
   echo "== chart tests"
   scripts/chart-tests.sh
 fi
+
+echo "== gofmt, go vet (tests/e2e)"
+command -v go >/dev/null 2>&1 || { echo "test.sh: 'go' not found: Go 1.26+ is needed for the e2e tests (docs/e2e.md)" >&2; exit 2; }
+unformatted="$(gofmt -l tests/e2e)"
+if [ -n "$unformatted" ]; then
+  echo "gofmt: not formatted:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+(cd tests/e2e && go vet ./...)
+
+echo "== e2e tests (real control plane; Go tools built into the cache on the first run)"
+scripts/e2e.sh
 echo "== all tests passed"
