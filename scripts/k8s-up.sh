@@ -177,15 +177,17 @@ for _ in $(seq 100); do
 done
 
 # Default admission plugins (PodSecurity, MutatingAdmissionWebhook, ... are
-# on by default); Node and RBAC authorization; secure port only. The
-# endpoint reconciler refuses a loopback advertise address; without it the
-# "kubernetes" Service has no endpoints, which nothing here needs.
+# on by default); Node and RBAC authorization; secure port only;
+# --allow-privileged as in real clusters (privileged pods are admitted unless
+# Pod Security forbids them). The endpoint reconciler refuses a loopback
+# advertise address; without it the "kubernetes" Service has no endpoints,
+# which nothing here needs.
 start kube-apiserver "$LOGS/kube-apiserver.log" "${BIN[kube]}/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
   --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
   --client-ca-file "$PKI/ca.crt" \
-  --authorization-mode Node,RBAC \
+  --authorization-mode Node,RBAC --allow-privileged \
   --service-account-issuer "$SERVER" \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
   --service-cluster-ip-range 10.0.0.0/24 \

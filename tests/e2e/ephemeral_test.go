@@ -50,5 +50,5 @@ func TestEphemeralContainers(t *testing.T) {
 	}
 	harness.Containing(t, "PodSecurity's rejection of the ephemeral container", r.Stderr,
 		`pods "plain" is forbidden: violates PodSecurity "restricted:latest"`,
-		`seccompProfile (container "debugger" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")`)
+		`seccompProfile (pod or container "debugger" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")`)
 }

@@ -137,8 +137,8 @@ func TestLegacyManifests(t *testing.T) {
 		}
 		harness.Containing(t, "the API server's validation error", r.Stderr,
 			`Pod "mismatch" is invalid`,
-			`metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: Forbidden: seccomp type in annotation and field must match`,
-			`metadata.annotations[container.seccomp.security.alpha.kubernetes.io/app]: Forbidden: seccomp type in annotation and field must match`)
+			`spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match`,
+			`spec.containers[0].securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match`)
 	})
 
 	t.Run("with the webhook the field wins and the annotation is removed", func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -44,8 +43,18 @@ func HelmTemplate(t testing.TB, env *Env, release string, values Object) []Objec
 	if err != nil {
 		t.Fatal(err)
 	}
-	valuesFile := filepath.Join(t.TempDir(), "values.yaml")
-	if err := os.WriteFile(valuesFile, data, 0o600); err != nil {
+	// Not t.TempDir(): its name comes from the test's, and helm splits
+	// --values at commas.
+	f, err := os.CreateTemp(env.Dir, "values-*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	valuesFile := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(env.HelmBin, "template", release, env.Path("charts", "seccomp-defaulter"),
