@@ -81,6 +81,17 @@ build_one() {
     return 0
   fi
   mkdir -p "$CACHE"
+  # One build per entry at a time: a second caller waits, then finds it done.
+  exec 9>"$CACHE/.lock-$tool-$version-$key"
+  if ! flock -n 9; then
+    echo "go-tools: waiting for another build of $tool $version" >&2
+    flock 9
+  fi
+  if [ -f "$out/.complete" ]; then
+    exec 9>&-
+    echo "$tool $out/bin"
+    return 0
+  fi
   tmp="$(mktemp -d "$CACHE/.build-$tool.XXXXXX")"
   TMP_BUILD="$tmp"
   log="$tmp/build.log"
@@ -108,6 +119,7 @@ build_one() {
   mv "$tmp" "$out"
   TMP_BUILD=""
   touch "$out/.complete"
+  exec 9>&-
   echo "go-tools: built $tool in $((SECONDS - start)) s: $(ls "$out/bin" | tr '\n' ' ')" >&2
   echo "$tool $out/bin"
 }
