@@ -30,6 +30,15 @@ func TestCertificateRotation(t *testing.T) {
 	oldCA, newCA := g.CA, harness.NewCA(t, "e2e-rotate-new-ca")
 	pod := harness.Fixture(t, env, "restricted-pod.yaml")[0]
 
+	batchDocs := make([]string, rotationPods/rotationBatch)
+	for b := range batchDocs {
+		var docs []string
+		for i := b * rotationBatch; i < (b+1)*rotationBatch; i++ {
+			docs = append(docs, harness.JSON(harness.Renamed(t, pod, fmt.Sprintf("rot-%03d", i))))
+		}
+		batchDocs[b] = strings.Join(docs, "\n---\n")
+	}
+
 	var created atomic.Int64
 	var failures []string
 	var mu sync.Mutex
@@ -44,11 +53,7 @@ func TestCertificateRotation(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for b := range batches {
-					var docs []string
-					for i := b * rotationBatch; i < (b+1)*rotationBatch; i++ {
-						docs = append(docs, harness.JSON(harness.Renamed(t, pod, fmt.Sprintf("rot-%03d", i))))
-					}
-					r := g.K.Create(ns, strings.Join(docs, "\n---\n"))
+					r := g.K.Create(ns, batchDocs[b])
 					if r.Err != nil {
 						mu.Lock()
 						failures = append(failures, r.Stderr)

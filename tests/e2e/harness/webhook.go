@@ -2,7 +2,6 @@ package harness
 
 import (
 	"bufio"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -140,17 +139,4 @@ func (w *Webhook) Lines(msg string) []Object {
 		}
 	}
 	return out
-}
-
-// ServedCert is the leaf certificate a fresh TLS handshake with the webhook
-// gets, verified against pool-less InsecureSkipVerify and returned raw, so a
-// test can tell which CA signed what is being served.
-func (w *Webhook) ServedCert(t testing.TB) []byte {
-	t.Helper()
-	conn, err := tls.Dial("tcp", w.Addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // inspecting, not trusting
-	if err != nil {
-		t.Fatalf("handshake with webhook %s: %v", w.Name, err)
-	}
-	defer conn.Close()
-	return conn.ConnectionState().PeerCertificates[0].Raw
 }
