@@ -41,6 +41,8 @@ var legacyWant = map[string]stored{
 	"Pod/one-line":              {pod: runtimeDefault},
 	"Pod/legacy-webhook":        {pod: runtimeDefault, containers: map[string]profile{"app": localhost("profiles/app.json")}, keep: []string{"team"}},
 	"Pod/mismatch (webhook on)": {pod: runtimeDefault, containers: map[string]profile{"app": unconfined}},
+	// examples/helm-chart, rendered with its default values (release "example").
+	"Deployment/example": {pod: runtimeDefault},
 }
 
 // podTemplate is the pod (metadata and spec) inside a stored object.
@@ -122,8 +124,21 @@ func TestLegacyManifests(t *testing.T) {
 				checked++
 			}
 		}
+		// examples/helm-chart is a chart: its objects are what helm renders.
+		rendered := harness.HelmTemplateChart(t, env, env.Path("examples", "helm-chart"), "example", ns, nil)
+		for _, o := range rendered {
+			g.K.MustRun(t, harness.JSON(o), "create", "-n", ns, "-f", "-")
+			key := o["kind"].(string) + "/" + harness.Name(o)
+			want, ok := legacyWant[key]
+			if !ok {
+				t.Errorf("examples/helm-chart renders %s, which has no expected result in legacyWant", key)
+				continue
+			}
+			checkStored(t, key+" (examples/helm-chart)", g.K.Get(t, ns, o["kind"].(string), harness.Name(o)), want)
+			checked++
+		}
 		if checked != len(legacyWant)-1 {
-			t.Errorf("checked %d objects, legacyWant lists %d fixtures", checked, len(legacyWant)-1)
+			t.Errorf("checked %d objects, legacyWant lists %d", checked, len(legacyWant)-1)
 		}
 	})
 

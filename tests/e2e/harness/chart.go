@@ -39,6 +39,13 @@ func SplitYAML(t testing.TB, stream []byte) []Object {
 // rendered object.
 func HelmTemplate(t testing.TB, env *Env, release string, values Object) []Object {
 	t.Helper()
+	return HelmTemplateChart(t, env, env.Path("charts", "seccomp-defaulter"), release, ChartNamespace, values)
+}
+
+// HelmTemplateChart renders any chart folder with `helm template RELEASE DIR
+// -n namespace -f values` (Helm v4) and returns every rendered object.
+func HelmTemplateChart(t testing.TB, env *Env, dir, release, namespace string, values Object) []Object {
+	t.Helper()
 	data, err := yaml.Marshal(values)
 	if err != nil {
 		t.Fatal(err)
@@ -57,8 +64,7 @@ func HelmTemplate(t testing.TB, env *Env, release string, values Object) []Objec
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(env.HelmBin, "template", release, env.Path("charts", "seccomp-defaulter"),
-		"--namespace", ChartNamespace, "--values", valuesFile)
+	cmd := exec.Command(env.HelmBin, "template", release, dir, "--namespace", namespace, "--values", valuesFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
