@@ -83,8 +83,12 @@ helm template bench charts/seccomp-defaulter -n seccomp-system -f "$WORK/webhook
 kubectl create --dry-run=client -o json -f "$WORK/webhook.yaml" >"$WORK/webhook.json"
 python3 - "$WORK/webhook.json" "$WORK/ca.crt" >"$WORK/mwc.json" <<'EOF'
 import base64, json, sys
-rendered = json.load(open(sys.argv[1]))
-items = rendered.get("items", [rendered])
+text, items, at = open(sys.argv[1]).read(), [], 0
+decoder = json.JSONDecoder()
+while text[at:].strip():  # kubectl prints one JSON object per document
+    obj, end = decoder.raw_decode(text, at + len(text[at:]) - len(text[at:].lstrip()))
+    items.append(obj)
+    at = end
 mwc = [o for o in items if o["kind"] == "MutatingWebhookConfiguration"][0]
 ca = base64.b64encode(open(sys.argv[2], "rb").read()).decode()
 for hook in mwc["webhooks"]:

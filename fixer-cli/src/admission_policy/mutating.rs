@@ -87,7 +87,16 @@ fn decision(knobs: &Knobs) -> Vec<Variable> {
          variables.site.at != \"\" && variables.meta.size() == 1 ?\n\
          \x20 variables.site.at + \"/metadata\" : variables.site.at + \"/metadata/annotations\""
         .to_owned();
+    let per_container = if knobs.harden {
+        "true".to_owned()
+    } else {
+        format!(
+            "variables.annotations.exists(k, k.startsWith({}))",
+            lit(seccomp_core::CONTAINER_ANNOTATION_PREFIX)
+        )
+    };
     vec![
+        ("perContainer", per_container),
         (
             "podEffective",
             effective("variables.podField", "variables.podAnnotation", true, knobs),
@@ -112,9 +121,13 @@ fn decision(knobs: &Knobs) -> Vec<Variable> {
 }
 
 /// The patch: nothing for a pod the core would not plan (no spec,
-/// malformed, Windows, opted out) or whose container names repeat.
-const MUTATION: &str = "!variables.wellFormed || variables.skipped || variables.duplicateNames ? [] :\n\
-     (variables.podOps + variables.containerOps).map(o, JSONPatch{op: o.op, path: o.path, value: o.value}) +\n\
+/// malformed, Windows, opted out). Containers are only read when one can
+/// change: with a container annotation or under `harden` (`perContainer`);
+/// then repeated container names leave the pod alone.
+const MUTATION: &str = "!variables.wellFormed || variables.skipped ? [] :\n\
+     variables.perContainer && variables.duplicateNames ? [] :\n\
+     (variables.podOps + (variables.perContainer ? variables.containerOps : []))\n\
+     \x20 .map(o, JSONPatch{op: o.op, path: o.path, value: o.value}) +\n\
      (variables.emptied != \"\" ? [JSONPatch{op: \"remove\", path: variables.emptied}] :\n\
      \x20 variables.removedAnnotations.map(k, JSONPatch{op: \"remove\",\n\
      \x20   path: variables.site.at + \"/metadata/annotations/\" + jsonpatch.escapeKey(k)}))";

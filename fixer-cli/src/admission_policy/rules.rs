@@ -43,6 +43,8 @@ pub struct KindMatch {
     pub group_kind: String,
     /// A configured custom kind's version, when its apiVersion names one.
     pub version: Option<String>,
+    /// A configured custom kind (its objects are not typed by the API server).
+    pub custom: bool,
 }
 
 /// Kinds whose pod template sits at the same place.
@@ -97,6 +99,7 @@ pub fn scope(policy: &Policy, pods_only: bool) -> Result<Scope, GenerateError> {
         let matched = KindMatch {
             group_kind: format!("{group}/{kind}"),
             version: None,
+            custom: false,
         };
         add_site(&mut sites, matched, template, "spec".to_owned(), false);
     }
@@ -121,6 +124,7 @@ pub fn scope(policy: &Policy, pods_only: bool) -> Result<Scope, GenerateError> {
             let matched = KindMatch {
                 group_kind: format!("{group}/{}", custom.kind),
                 version,
+                custom: true,
             };
             add_site(&mut sites, matched, template, spec_key, true);
         }

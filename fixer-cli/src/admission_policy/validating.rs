@@ -7,6 +7,7 @@ use seccomp_core::POD_ANNOTATION;
 use serde_json::{json, Value};
 
 use super::cel::{lit, migratable, CONTAINER_PREFIX_LEN};
+use super::prefilter;
 use super::variables::{self, Variable};
 use super::{binding_selectors, match_conditions, Input, API_VERSION};
 
@@ -92,6 +93,10 @@ pub fn documents(input: &Input<'_>) -> [Value; 2] {
     let name = format!("{}-warnings", input.options.name);
     let mut vars = variables::pod(input.scope, input.knobs);
     vars.extend(findings());
+    let mut conditions = match_conditions();
+    if let Some(list) = conditions.as_array_mut() {
+        list.push(json!({"name": "may-warn", "expression": prefilter::maybe_warns(input.scope, input.knobs)}));
+    }
     let policy = json!({
         "apiVersion": API_VERSION,
         "kind": "ValidatingAdmissionPolicy",
@@ -103,7 +108,7 @@ pub fn documents(input: &Input<'_>) -> [Value; 2] {
                 "matchPolicy": "Equivalent",
                 "resourceRules": input.scope.rules,
             },
-            "matchConditions": match_conditions(),
+            "matchConditions": conditions,
             "variables": variables::to_json(vars),
             "validations": validations(),
         },

@@ -41,6 +41,7 @@ pub fn pod(scope: &Scope, knobs: &Knobs) -> Vec<Variable> {
              variables.template.value().?metadata.orValue(null) : null)"
                 .to_owned(),
         ),
+        ("typed", typed(&scope.sites)),
         ("wellFormed", well_formed()),
         (
             "skipped",
@@ -249,16 +250,29 @@ fn profile_of(level: &str) -> String {
     )
 }
 
+/// Whether the request is for a built-in kind, whose object the API server
+/// has decoded into its type: its pod spec has the shape the core expects.
+fn typed(sites: &[Site]) -> String {
+    let builtin: Vec<String> = sites
+        .iter()
+        .flat_map(|s| &s.kinds)
+        .filter(|k| !k.custom)
+        .map(|k| lit(&k.group_kind))
+        .collect();
+    format!("{KIND} in [{}]", builtin.join(", "))
+}
+
 /// The core's shape check (`shape.rs`): a pod it cannot read is left alone.
+/// Only a custom kind's object can fail it.
 fn well_formed() -> String {
     format!(
-        "type(variables.spec) == map &&\n\
+        "type(variables.spec) == map && (variables.typed ||\n\
          (variables.spec.?securityContext.orValue(null) == null || type(variables.spec.securityContext) == map) &&\n\
          {LISTS}.all(l, variables.spec[?l].orValue(null) == null ||\n\
          \x20 type(variables.spec[l]) == list && variables.spec[l].all(c, type(c) == map &&\n\
          \x20   (c.?securityContext.orValue(null) == null || type(c.securityContext) == map))) &&\n\
          (variables.meta == null || type(variables.meta) == map &&\n\
-         \x20 (variables.meta.?annotations.orValue(null) == null || type(variables.meta.annotations) == map))"
+         \x20 (variables.meta.?annotations.orValue(null) == null || type(variables.meta.annotations) == map)))"
     )
 }
 
