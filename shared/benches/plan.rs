@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function("parse relevant + plan", |b| {
             b.iter(|| {
                 let pruned = parse_relevant(black_box(text), &policy, &[]).expect("parses");
-                plan(&pruned, black_box(&policy))
+                plan(&pruned.value, black_box(&policy))
             })
         });
         group.finish();

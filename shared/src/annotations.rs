@@ -51,6 +51,7 @@ pub(crate) fn legacy(annotations: &Map<String, Value>) -> Vec<Legacy<'_>> {
     annotations
         .iter()
         .filter_map(|(key, value)| {
+            crate::names::step();
             let level = level_of(key)?;
             Some(Legacy {
                 key,

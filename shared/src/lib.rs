@@ -22,7 +22,9 @@
 mod annotations;
 mod containers;
 mod error;
+mod limits;
 mod locate;
+mod names;
 mod plan;
 mod pod;
 mod policy;
@@ -39,6 +41,7 @@ mod windows;
 pub use annotations::{is_legacy_annotation, CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION};
 pub use containers::{effective_profiles, ContainerKind, EffectiveProfile, ProfileSource};
 pub use error::CoreError;
+pub use limits::{Cap, Exceeded, Limits};
 pub use locate::{
     builtin_pod_kind, has_pod, locate, BuiltinPodKind, ObjectSite, PodSite, BUILTIN_POD_KINDS,
 };
@@ -46,7 +49,7 @@ pub use plan::{plan, Plan};
 pub use policy::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
 pub use profile::Profile;
 pub use record::{clip_line, Code, Record, Severity, MAX_MESSAGE_CHARS};
-pub use relevant::{parse_relevant, RelevantKeys, RelevantSeed};
+pub use relevant::{parse_relevant, Pruned, RelevantKeys, RelevantSeed};
 pub use restricted::{passes_restricted_seccomp, RESTRICTED_PROFILE_TYPES};
 pub use value::escape_token;
 pub use windows::{is_windows_per_pod_security, is_windows_per_skip_rule};

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::annotations::{legacy, Legacy, Level};
 use crate::locate::PodSite;
+use crate::names::{match_names, step};
 use crate::policy::{Policy, UnconfinedMode};
 use crate::profile::{FieldState, Profile};
 use crate::record::{Code, Record};
@@ -91,18 +92,17 @@ pub(crate) fn plan_pod(
 
     let pod_annotation = legacy.iter().find(|l| l.level == Level::Pod);
     let pod_outcome = decide(&shape.pod, pod_annotation, None, policy, &default, out);
+    let names: Vec<Option<&str>> = shape.containers.iter().map(|c| c.name).collect();
+    let matched = match_names(&legacy, &names);
     let mut outcomes = Vec::with_capacity(shape.containers.len());
-    for container in &shape.containers {
+    for (container, annotation) in shape.containers.iter().zip(&matched.annotation_of) {
+        step();
         if container.privileged {
             let name = container.name.unwrap_or("?");
             let msg = format!("container {name:?} is privileged: seccomp does not apply to it");
             out.record(Code::PrivilegedContainer, &container.level.at, msg);
         }
-        let annotation = container.name.and_then(|name| {
-            legacy
-                .iter()
-                .find(|l| matches!(l.level, Level::Container(n) if n == name))
-        });
+        let annotation = annotation.and_then(|i| legacy.get(i));
         let name = Some(container.name.unwrap_or("?"));
         outcomes.push(decide(
             &container.level,
@@ -117,7 +117,7 @@ pub(crate) fn plan_pod(
     let removal = Removal { site, template };
     settle_annotations(
         &shape,
-        &legacy,
+        &matched,
         &pod_outcome,
         &outcomes,
         removal,

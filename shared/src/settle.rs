@@ -4,8 +4,9 @@
 use json_patch::{PatchOperation, RemoveOperation};
 use serde_json::Map;
 
-use crate::annotations::{Legacy, Level};
+use crate::annotations::Level;
 use crate::locate::PodSite;
+use crate::names::{step, Matched};
 use crate::pod::{Collected, Outcome};
 use crate::policy::Policy;
 use crate::profile::Profile;
@@ -17,7 +18,7 @@ use crate::value::child;
 /// reports the ones left in place.
 pub(crate) fn settle_annotations(
     shape: &Shape<'_>,
-    legacy: &[Legacy<'_>],
+    matched: &Matched<'_, '_>,
     pod_outcome: &Outcome,
     container_outcomes: &[Outcome],
     removal: Removal<'_>,
@@ -27,16 +28,13 @@ pub(crate) fn settle_annotations(
     let site = removal.site;
     let annotations_at = site.annotations();
     let mut removed = Vec::new();
-    for annotation in legacy {
+    for (annotation, container) in matched.legacy.iter().zip(&matched.container_of) {
+        step();
         let key_at = child(&annotations_at, &[annotation.key]);
         let value = annotation.value.unwrap_or("");
         let outcome = match &annotation.level {
             Level::Pod => Some(pod_outcome),
-            Level::Container(name) => shape
-                .containers
-                .iter()
-                .position(|c| c.name == Some(*name))
-                .and_then(|i| container_outcomes.get(i)),
+            Level::Container(_) => container.and_then(|i| container_outcomes.get(i)),
         };
         let key = &annotation.key;
         match outcome {

@@ -53,6 +53,7 @@ pub(crate) fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a
             Some(other) => return Err((list_at, format!("{list} is {}", type_name(other)))),
         };
         for (index, item) in items.iter().enumerate() {
+            crate::names::step();
             let item_at = child(&list_at, &[&index.to_string()]);
             if !item.is_object() {
                 return Err((item_at, format!("{list} item is {}", type_name(item))));

@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use seccomp_core::{Code, Plan, Policy, Record};
+use seccomp_core::{Cap, Code, Exceeded, Plan, Policy, Record};
 use serde_json::{json, Value};
 
 use crate::review::{Answer, Request};
@@ -29,6 +29,8 @@ pub enum Verdict {
     Skipped(&'static str),
     /// Routed to the core, which found no pod in it (or panicked): allowed unchanged, warned.
     Uninterpretable,
+    /// Larger than a cap of the per-request limits: not planned, allowed unchanged, warned.
+    OverLimit(Cap),
 }
 
 impl Verdict {
@@ -38,6 +40,7 @@ impl Verdict {
             Verdict::Unchanged => "unchanged",
             Verdict::Skipped(_) => "skipped",
             Verdict::Uninterpretable => "uninterpretable",
+            Verdict::OverLimit(_) => "over_limit",
         }
     }
 }
@@ -107,6 +110,18 @@ pub fn admit(request: &Request, policy: &Policy, scope: Scope) -> Outcome {
     }
     if scope.pods_only && !is_pod {
         return skip("pods only");
+    }
+    if let Some(exceeded) = &request.exceeded {
+        let custom = seccomp_core::has_pod(&api_version(request), &kind.kind, policy);
+        if !(is_pod || workload || custom) {
+            return skip("kind");
+        }
+        let kind_label = if custom {
+            kind.kind.clone()
+        } else {
+            kind_label
+        };
+        return over_limit(kind_label, exceeded);
     }
 
     let filled;
@@ -213,6 +228,33 @@ fn uninterpretable(kind_label: String, why: &str, records: &[Record]) -> Outcome
     }
 }
 
+/// Too large to check within the per-request limits: allowed unchanged, with a
+/// warning naming the cap (never an error: that would trip `failurePolicy`).
+fn over_limit(kind_label: String, exceeded: &Exceeded) -> Outcome {
+    let first = format!("{kind_label} left unchanged: too large to check ({exceeded})");
+    Outcome {
+        answer: Answer {
+            warnings: warnings([first.as_str()]),
+            ..Answer::default()
+        },
+        verdict: Verdict::OverLimit(exceeded.cap),
+        kind_label,
+        ops: 0,
+        changes: Vec::new(),
+        panicked: false,
+    }
+}
+
+/// `group/version` of the request's kind (`version` for the core group).
+fn api_version(request: &Request) -> String {
+    let gvk = &request.kind;
+    if gvk.group.is_empty() {
+        gvk.version.clone()
+    } else {
+        format!("{}/{}", gvk.group, gvk.version)
+    }
+}
+
 /// The API server always sends `apiVersion`/`kind` in the object; if a client did not,
 /// they are taken from the request so the core can locate the pod.
 fn with_type_meta(object: &Value, request: &Request) -> Option<Value> {
@@ -220,15 +262,11 @@ fn with_type_meta(object: &Value, request: &Request) -> Option<Value> {
     if map.contains_key("apiVersion") && map.contains_key("kind") {
         return None;
     }
-    let gvk = &request.kind;
-    let api_version = if gvk.group.is_empty() {
-        gvk.version.clone()
-    } else {
-        format!("{}/{}", gvk.group, gvk.version)
-    };
     let mut map = map.clone();
-    map.entry("apiVersion").or_insert(Value::from(api_version));
-    map.entry("kind").or_insert(Value::from(gvk.kind.as_str()));
+    map.entry("apiVersion")
+        .or_insert(Value::from(api_version(request)));
+    map.entry("kind")
+        .or_insert(Value::from(request.kind.kind.as_str()));
     Some(Value::Object(map))
 }
 
@@ -396,5 +434,31 @@ mod tests {
             format!("{WARNING_PREFIX}5 more findings")
         );
         assert_eq!(warnings(["a\nb"]), vec![format!("{WARNING_PREFIX}a b")]);
+    }
+
+    #[test]
+    fn an_object_over_a_cap_is_allowed_unchanged_with_a_warning() {
+        let containers: Vec<Value> = (0..1_001)
+            .map(|i| json!({"name": format!("c{i}")}))
+            .collect();
+        let pod = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+                         "spec":{"containers": containers}});
+        let out = admit(
+            &request(("", "Pod"), "CREATE", None, pod.clone()),
+            &Policy::default(),
+            Scope::default(),
+        );
+        assert_eq!(out.verdict, Verdict::OverLimit(Cap::ListItems), "{out:?}");
+        assert!(out.answer.patch.is_none());
+        assert_eq!(
+            out.answer.warnings,
+            vec![format!(
+                "{WARNING_PREFIX}Pod left unchanged: too large to check (containers has more than 1000 items)"
+            )]
+        );
+        // Not a pod-bearing kind: nothing to warn about.
+        let req = request(("", "ConfigMap"), "CREATE", None, pod);
+        let out = admit(&req, &Policy::default(), Scope::default());
+        assert_eq!(out.verdict, Verdict::Skipped("kind"));
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::body::Bytes;
@@ -12,10 +13,12 @@ use tracing::{error, info, warn};
 
 use crate::admission::Scope;
 use crate::config::Config;
+use crate::connections::Connections;
 use crate::reload::Reloader;
-use crate::server::ServeOptions;
+use crate::resources::Model;
+use crate::server::{Port, ServeOptions};
 use crate::state::AppState;
-use crate::{devcert, http, logging, server, shutdown, tls};
+use crate::{devcert, http, logging, nofile, server, shutdown, tls};
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     logging::init(config.log_format, &config.log_level)?;
@@ -33,36 +36,29 @@ pub fn run(config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let files = nofile::raise();
+    let model = Model::derive(config.model_inputs(files.now))?;
     let (cert_file, key_file, dev_dir) = certificate_files(&config)?;
     let scope = Scope {
         pods_only: config.pods_only,
     };
-    let mut state = AppState::new(
-        Policy::default(),
-        scope,
-        config.max_concurrency as usize,
-        config.max_body_bytes,
-        config.request_timeout(),
-    );
+    let mut state = AppState::new(Policy::default(), scope, model);
     if let Some(path) = &config.bench_fixed_response {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         state.fixed_response = Some(Bytes::from(bytes));
     }
     let state = Arc::new(state);
+    let server_tls = Arc::new(tls::ServerTls::new(state.certs.clone())?);
 
     let mut reloader = Reloader::new(state.clone(), cert_file, key_file, config.config.clone());
+    if let Some(path) = &config.client_ca_file {
+        reloader = reloader.with_client_ca(path.clone(), server_tls.clone());
+    }
     reloader.reload_policy()?;
+    reloader.reload_client_ca()?;
     if !reloader.reload_tls() {
         warn!("no usable serving certificate yet: not ready until one appears on disk");
     }
-    let client_roots = match &config.client_ca_file {
-        Some(path) => {
-            let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            Some(tls::client_roots(&pem).with_context(|| format!("{}", path.display()))?)
-        }
-        None => None,
-    };
-    let tls_config = tls::server_config(state.certs.clone(), client_roots)?;
 
     let listener = TcpListener::bind(config.listen_addr)
         .await
@@ -70,42 +66,70 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let metrics_listener = TcpListener::bind(config.metrics_addr)
         .await
         .with_context(|| format!("listening on {}", config.metrics_addr))?;
+    info!(
+        memory_limit_bytes = model.memory_limit,
+        body_budget_bytes = model.budget.total,
+        max_body_bytes = model.max_body_bytes,
+        slots = model.slots,
+        streams_per_connection = model.streams_per_connection,
+        max_connections = model.connections,
+        open_files = files.now,
+        open_files_before = files.before,
+        accounted_bytes = model.accounted_bytes(),
+        "resource model"
+    );
     info!(addr = %listener.local_addr()?, client_auth = config.client_ca_file.is_some(),
           pods_only = config.pods_only, "admission server listening (HTTPS)");
     info!(addr = %metrics_listener.local_addr()?, "metrics server listening (HTTP)");
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let (done_tx, mut done_rx) = watch::channel(false);
+    let (done_tx, done_rx) = watch::channel(false);
     tokio::spawn(reloader.run());
     tokio::spawn(shutdown::on_signal(
         state.clone(),
         config.shutdown_delay(),
         stop_tx,
     ));
-    let metrics_server = axum::serve(metrics_listener, http::metrics_router(state.clone()))
-        .with_graceful_shutdown(async move {
-            let _ = done_rx.wait_for(|done| *done).await;
-        });
-    let metrics_task = tokio::spawn(async move { metrics_server.await });
-
     let options = ServeOptions {
-        header_read_timeout: config.header_read_timeout(),
-        max_streams: config.max_concurrency,
-        drain_timeout: config.request_timeout() + std::time::Duration::from_secs(1),
+        header_timeout: model.header_timeout,
+        max_streams: model.streams_per_connection,
+        drain_timeout: model.request_timeout + Duration::from_secs(1),
     };
-    server::serve_tls(
+    let connections = |name, limit| {
+        let first_request = model.header_timeout;
+        Connections::new(
+            name,
+            limit,
+            model.idle_timeout,
+            first_request,
+            state.metrics.clone(),
+        )
+    };
+    let probe = Port {
+        name: "probe",
+        listener: metrics_listener,
+        tls: None,
+        router: http::metrics_router(state.clone()),
+        connections: connections("probe", model.probe_connections),
+        options: ServeOptions {
+            drain_timeout: Duration::from_secs(1),
+            ..options
+        },
+    };
+    let admission = Port {
+        name: "admission",
         listener,
-        tls_config,
-        http::admission_router(state),
+        tls: Some(server_tls),
+        router: http::admission_router(state.clone()),
+        connections: connections("admission", model.connections),
         options,
-        stop_rx,
-    )
-    .await;
+    };
+    // The probe port stops only after the admission port has drained.
+    let probe_task = tokio::spawn(server::serve(probe, done_rx));
+    server::serve(admission, stop_rx).await;
     let _ = done_tx.send(true);
-    match metrics_task.await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => warn!(error = %e, "metrics server ended with an error"),
-        Err(e) => warn!(error = %e, "metrics server task failed"),
+    if let Err(e) = probe_task.await {
+        warn!(error = %e, "metrics server task failed");
     }
     if let Some(dir) = dev_dir {
         let _ = std::fs::remove_dir_all(dir);

@@ -79,19 +79,40 @@ pub struct Config {
     )]
     pub shutdown_delay_seconds: u64,
 
-    /// Largest accepted request body; larger bodies get 413.
-    #[arg(long, env = "SECCOMP_WEBHOOK_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
-    pub max_body_bytes: usize,
+    /// The container's memory limit: every budget (request bodies, decisions,
+    /// connections) is derived from it. The chart passes its own limit here.
+    #[arg(long, env = "SECCOMP_WEBHOOK_MEMORY_LIMIT_BYTES",
+          default_value_t = crate::resources::DEFAULT_MEMORY_LIMIT)]
+    pub memory_limit_bytes: u64,
 
-    /// Admission requests handled at once; more wait (within the request timeout).
-    #[arg(long, env = "SECCOMP_WEBHOOK_MAX_CONCURRENCY", default_value_t = 256,
+    /// Largest accepted request body; larger bodies get 413 (a declared
+    /// Content-Length at once). Default: 8 MiB, or less if the memory limit is small.
+    #[arg(long, env = "SECCOMP_WEBHOOK_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+
+    /// Admission requests decided at once, once their body is read; more wait
+    /// (within the request timeout). Default: from the memory limit (16 at 128 MiB).
+    #[arg(long, env = "SECCOMP_WEBHOOK_MAX_CONCURRENCY",
           value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_concurrency: u32,
+    pub max_concurrency: Option<u32>,
 
-    /// Upper bound for reading and answering one request (the API server's own default is 10 s).
+    /// Open connections on the admission port; at the limit the longest-idle
+    /// one is closed for a new one. Default: from the memory and open-file limits.
+    #[arg(long, env = "SECCOMP_WEBHOOK_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+
+    /// The API server's timeoutSeconds: limit for reading and answering one
+    /// request. Bodies must arrive within half of it; a TLS handshake and the
+    /// request headers get half of it, at most 5 s.
     #[arg(long, env = "SECCOMP_WEBHOOK_REQUEST_TIMEOUT_SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_seconds: u64,
+
+    /// A connection with no request in flight for this long is closed (both ports).
+    #[arg(long, env = "SECCOMP_WEBHOOK_IDLE_TIMEOUT_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_seconds: u64,
 
     /// Benchmark baseline only: answer every `POST /mutate` with this file's bytes, skipping all
     /// admission work, over the same TLS and HTTP stack.
@@ -106,13 +127,19 @@ pub enum LogFormat {
 }
 
 impl Config {
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_secs(self.request_timeout_seconds)
-    }
-
-    /// Time allowed for a TLS handshake and for reading a request's headers.
-    pub fn header_read_timeout(&self) -> Duration {
-        self.request_timeout().min(Duration::from_secs(10))
+    /// What the resource model is derived from, given the open-file limit.
+    pub fn model_inputs(&self, open_files: u64) -> crate::resources::Inputs {
+        crate::resources::Inputs {
+            memory_limit: self.memory_limit_bytes,
+            request_timeout: Duration::from_secs(self.request_timeout_seconds),
+            idle_timeout: Duration::from_secs(self.idle_timeout_seconds),
+            max_body_bytes: self.max_body_bytes,
+            max_concurrency: self.max_concurrency,
+            max_connections: self
+                .max_connections
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            open_files,
+        }
     }
 
     pub fn shutdown_delay(&self) -> Duration {
@@ -132,7 +159,8 @@ mod tests {
         let ok = Config::try_parse_from(["seccomp-webhook", "--dev-self-signed"]).unwrap();
         assert_eq!(ok.listen_addr.port(), 8443);
         assert_eq!(ok.metrics_addr.port(), 9090);
-        assert_eq!(ok.max_body_bytes, 8_388_608);
+        assert_eq!(ok.max_body_bytes, None);
+        assert_eq!(ok.memory_limit_bytes, 128 * 1024 * 1024);
         assert_eq!(ok.shutdown_delay_seconds, 5);
     }
 

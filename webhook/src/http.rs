@@ -5,17 +5,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout_at;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::{info, warn};
 
 use crate::admission::{self, Outcome, Verdict};
-use crate::metrics::{Metrics, MutationLabels, RequestLabels};
+use crate::body;
+use crate::budget::Lease;
+use crate::metrics::{CapLabels, Metrics, MutationLabels, RequestLabels};
 use crate::review;
 use crate::state::AppState;
 
@@ -32,7 +35,6 @@ pub fn admission_router(state: Arc<AppState>) -> Router {
         .route("/mutate", post(mutate))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(CatchPanicLayer::custom(on_panic))
         .with_state(state)
 }
@@ -57,6 +59,8 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let held = i64::try_from(state.budget.used()).unwrap_or(i64::MAX);
+    state.metrics.body_bytes.set(held);
     (
         [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.encode(),
@@ -66,34 +70,45 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 
 async fn mutate(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + state.request_timeout;
-    let (status, result, reason) = match timeout_at(deadline, state.permits.acquire()).await {
-        Err(_) => failure(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "overloaded: request timed out waiting for a slot",
-        ),
-        // The semaphore is never closed; answered all the same.
-        Ok(Err(_)) => failure(StatusCode::SERVICE_UNAVAILABLE, "error", "no request slot"),
-        Ok(Ok(_permit)) => match timeout_at(deadline, Bytes::from_request(request, &())).await {
-            Err(_) => failure(
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                "timed out reading the request body",
-            ),
-            Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                let reason = format!("request body larger than {} bytes", state.max_body_bytes);
-                failure(StatusCode::PAYLOAD_TOO_LARGE, "too_large", &reason)
-            }
-            Ok(Err(rejection)) => failure(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                &rejection.body_text(),
-            ),
-            Ok(Ok(body)) => return answer(&state, body, started).await,
-        },
+    let now = tokio::time::Instant::now();
+    let deadline = now + state.model.request_timeout;
+    let (parts, body) = request.into_parts();
+    // The body is read without a slot: a slow body holds only its bytes of the
+    // budget and its connection, never the decision slots.
+    let received = body::read(
+        &parts.headers,
+        body,
+        &state.budget,
+        state.model.max_body_bytes,
+        now + state.model.body_timeout,
+    )
+    .await;
+    let received = match received {
+        Ok(received) => received,
+        Err(e) => return refuse(&state, started, e.status(), e.result(), &e.to_string()),
     };
-    refuse(&state, started, status, result, &reason)
+    if let Some(fixed) = &state.fixed_response {
+        return json_response(fixed.clone());
+    }
+    let slot = match timeout_at(deadline, state.slots.clone().acquire_owned()).await {
+        Ok(Ok(slot)) => slot,
+        Err(_) => {
+            let reason = "overloaded: request timed out waiting for a slot";
+            return refuse(
+                &state,
+                started,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                reason,
+            );
+        }
+        // The semaphore is never closed; answered all the same.
+        Ok(Err(_)) => {
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            return refuse(&state, started, status, "error", "no request slot");
+        }
+    };
+    answer(&state, received, slot, started).await
 }
 
 /// Answers a request that was not decided: counted, timed, logged, explained.
@@ -119,29 +134,36 @@ fn refuse(
     text(status, reason)
 }
 
-/// Decides a complete body and logs one line for it.
-async fn answer(state: &Arc<AppState>, body: Bytes, started: Instant) -> Response {
-    if let Some(fixed) = &state.fixed_response {
-        return json_response(fixed.clone());
-    }
-    let decided = if body.len() > INLINE_BODY_BYTES {
+/// Decides a complete body (holding `slot` until the work ends) and logs one line for it.
+async fn answer(
+    state: &Arc<AppState>,
+    received: body::Received,
+    slot: OwnedSemaphorePermit,
+    started: Instant,
+) -> Response {
+    let body::Received { bytes, mut lease } = received;
+    let decided = if bytes.len() > INLINE_BODY_BYTES {
         let shared = state.clone();
-        match tokio::task::spawn_blocking(move || decide(&shared, &body)).await {
+        // The slot moves into the blocking task: if the client goes away, the
+        // work still counts against --max-concurrency until it ends.
+        let work = move || {
+            let decided = decide(&shared, &bytes);
+            drop(slot);
+            decided
+        };
+        match tokio::task::spawn_blocking(work).await {
             Ok(decided) => decided,
             Err(_) => {
                 state.metrics.panics.inc();
                 let reason = "internal error";
-                return refuse(
-                    state,
-                    started,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "error",
-                    reason,
-                );
+                let status = StatusCode::INTERNAL_SERVER_ERROR;
+                return refuse(state, started, status, "error", reason);
             }
         }
     } else {
-        decide(state, &body)
+        let decided = decide(state, &bytes);
+        drop((slot, bytes));
+        decided
     };
     match decided {
         Err(e) => refuse(
@@ -156,33 +178,61 @@ async fn answer(state: &Arc<AppState>, body: Bytes, started: Instant) -> Respons
             outcome,
             response,
         }) => {
+            // From here on the lease accounts for the response until it is sent.
+            if !lease.resize(response.len()) {
+                let reason = "responses in flight exceed the memory budget; retry";
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                return refuse(state, started, status, "over_budget", reason);
+            }
             let elapsed = started.elapsed();
             state.metrics.duration.observe(elapsed.as_secs_f64());
             record(&state.metrics, &request, &outcome);
-            let reason = match outcome.verdict {
-                Verdict::Skipped(reason) => reason,
-                _ => "",
-            };
-            // Fields are only evaluated when the line is enabled.
-            info!(
-                uid = %request.uid,
-                kind = %request.kind.kind,
-                namespace = request.namespace.as_deref().unwrap_or(""),
-                name = %request_name(&request),
-                operation = %request.operation,
-                dry_run = request.dry_run.unwrap_or(false),
-                result = outcome.verdict.label(),
-                reason,
-                ops = outcome.ops,
-                warnings = outcome.answer.warnings.len(),
-                duration_us = elapsed.as_micros() as u64,
-                "admission"
-            );
-            if matches!(outcome.verdict, Verdict::Uninterpretable) {
-                warn!(uid = %request.uid, warnings = ?outcome.answer.warnings, "object left unchanged");
-            }
-            json_response(Bytes::from(response))
+            log_decision(&request, &outcome, elapsed);
+            json_response(Bytes::from_owner(Leased {
+                bytes: response,
+                _lease: lease,
+            }))
         }
+    }
+}
+
+/// Response bytes that give their lease back once sent (or dropped).
+struct Leased {
+    bytes: Vec<u8>,
+    _lease: Lease,
+}
+
+impl AsRef<[u8]> for Leased {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+fn log_decision(request: &review::Request, outcome: &Outcome, elapsed: std::time::Duration) {
+    let reason = match outcome.verdict {
+        Verdict::Skipped(reason) => reason,
+        _ => "",
+    };
+    // Fields are only evaluated when the line is enabled.
+    info!(
+        uid = %request.uid,
+        kind = %request.kind.kind,
+        namespace = request.namespace.as_deref().unwrap_or(""),
+        name = %request_name(request),
+        operation = %request.operation,
+        dry_run = request.dry_run.unwrap_or(false),
+        result = outcome.verdict.label(),
+        reason,
+        ops = outcome.ops,
+        warnings = outcome.answer.warnings.len(),
+        duration_us = elapsed.as_micros() as u64,
+        "admission"
+    );
+    if matches!(
+        outcome.verdict,
+        Verdict::Uninterpretable | Verdict::OverLimit(_)
+    ) {
+        warn!(uid = %request.uid, warnings = ?outcome.answer.warnings, "object left unchanged");
     }
 }
 
@@ -227,6 +277,12 @@ fn record(metrics: &Metrics, request: &review::Request, outcome: &Outcome) {
     if outcome.panicked {
         metrics.panics.inc();
     }
+    if let Verdict::OverLimit(cap) = outcome.verdict {
+        metrics
+            .over_limit
+            .get_or_create(&CapLabels { cap: cap.as_str() })
+            .inc();
+    }
 }
 
 fn count(metrics: &Metrics, kind: &str, operation: &str, result: &'static str) {
@@ -250,14 +306,6 @@ fn request_name(request: &review::Request) -> String {
         (None, Some(prefix)) => format!("{prefix}*"),
         (None, None) => String::new(),
     }
-}
-
-fn failure(
-    status: StatusCode,
-    result: &'static str,
-    reason: &str,
-) -> (StatusCode, &'static str, String) {
-    (status, result, reason.to_owned())
 }
 
 fn text(status: StatusCode, message: &str) -> Response {

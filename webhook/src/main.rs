@@ -4,12 +4,17 @@
 
 mod admission;
 mod app;
+mod body;
+mod budget;
 mod config;
+mod connections;
 mod devcert;
 mod http;
 mod logging;
 mod metrics;
+mod nofile;
 mod reload;
+mod resources;
 mod review;
 mod server;
 mod shutdown;

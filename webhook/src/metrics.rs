@@ -27,6 +27,26 @@ pub struct MutationLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CapLabels {
+    /// The cap of the per-request limits: `list_items`, `map_entries` or `built_bytes`.
+    pub cap: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PortLabels {
+    /// `admission` (HTTPS) or `probe` (the plain metrics/probe port).
+    pub port: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ClosedLabels {
+    pub port: &'static str,
+    /// `evicted` (idle the longest when a new one needed room), `idle`
+    /// (idle timeout) or `refused` (all connections busy at the limit).
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabels {
     /// `success` or `failure`.
     pub result: &'static str,
@@ -41,7 +61,12 @@ pub struct Metrics {
     pub cert_expiry: Gauge,
     pub cert_reloads: Family<ResultLabels, Counter>,
     pub config_reloads: Family<ResultLabels, Counter>,
+    pub client_ca_reloads: Family<ResultLabels, Counter>,
     pub panics: Counter,
+    pub over_limit: Family<CapLabels, Counter>,
+    pub connections: Family<PortLabels, Gauge>,
+    pub connections_closed: Family<ClosedLabels, Counter>,
+    pub body_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -62,7 +87,12 @@ impl Metrics {
         let cert_expiry = Gauge::default();
         let cert_reloads = Family::<ResultLabels, Counter>::default();
         let config_reloads = Family::<ResultLabels, Counter>::default();
+        let client_ca_reloads = Family::<ResultLabels, Counter>::default();
         let panics = Counter::default();
+        let over_limit = Family::<CapLabels, Counter>::default();
+        let connections = Family::<PortLabels, Gauge>::default();
+        let connections_closed = Family::<ClosedLabels, Counter>::default();
+        let body_bytes = Gauge::default();
         registry.register(
             "admission_requests",
             "Admission requests by object kind, operation and result",
@@ -94,9 +124,34 @@ impl Metrics {
             config_reloads.clone(),
         );
         registry.register(
+            "client_ca_reloads",
+            "Client CA bundle (re)loads from disk by result",
+            client_ca_reloads.clone(),
+        );
+        registry.register(
             "panics",
             "Panics caught while handling a request",
             panics.clone(),
+        );
+        registry.register(
+            "objects_over_limit",
+            "Objects allowed unchanged because they exceed a per-request cap",
+            over_limit.clone(),
+        );
+        registry.register(
+            "open_connections",
+            "Open connections by port",
+            connections.clone(),
+        );
+        registry.register(
+            "connections_closed",
+            "Connections the server closed by port and reason",
+            connections_closed.clone(),
+        );
+        registry.register(
+            "held_bytes",
+            "Bytes of request bodies and responses held (the memory budget in use)",
+            body_bytes.clone(),
         );
         Metrics {
             registry,
@@ -106,7 +161,12 @@ impl Metrics {
             cert_expiry,
             cert_reloads,
             config_reloads,
+            client_ca_reloads,
             panics,
+            over_limit,
+            connections,
+            connections_closed,
+            body_bytes,
         }
     }
 
@@ -115,6 +175,19 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+
+    pub fn connection_closed(&self, port: &'static str, reason: &'static str) {
+        self.connections_closed
+            .get_or_create(&ClosedLabels { port, reason })
+            .inc();
+    }
+
+    pub fn open_connections(&self, port: &'static str, open: usize) {
+        let open = i64::try_from(open).unwrap_or(i64::MAX);
+        self.connections
+            .get_or_create(&PortLabels { port })
+            .set(open);
     }
 
     pub fn reload(family: &Family<ResultLabels, Counter>, ok: bool) {

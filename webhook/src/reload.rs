@@ -1,4 +1,5 @@
-//! Re-reads the certificate pair and the policy file when they change on disk.
+//! Re-reads the certificate pair, the client CA bundle and the policy file
+//! when they change on disk.
 //!
 //! The PARENT directories are watched (Secret and ConfigMap volumes replace a
 //! `..data` symlink rather than writing the files), access events are ignored,
@@ -33,14 +34,26 @@ pub enum PolicyError {
     Invalid(PathBuf, seccomp_core::CoreError),
 }
 
+/// Why the client CA bundle could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientCaError {
+    #[error("reading client CA {0}: {1}")]
+    Read(PathBuf, #[source] std::io::Error),
+    #[error("client CA {0}: {1}")]
+    Invalid(PathBuf, #[source] tls::TlsError),
+}
+
 #[derive(Debug)]
 pub struct Reloader {
     state: Arc<AppState>,
     cert_file: PathBuf,
     key_file: PathBuf,
     policy_file: Option<PathBuf>,
+    /// The client CA bundle and the TLS configuration it goes into.
+    client_ca: Option<(PathBuf, Arc<tls::ServerTls>)>,
     last_pair: Option<(Vec<u8>, Vec<u8>)>,
     last_policy: Option<Vec<u8>>,
+    last_client_ca: Option<Vec<u8>>,
     tls_read_errors: Repeats,
 }
 
@@ -77,10 +90,36 @@ impl Reloader {
             cert_file,
             key_file,
             policy_file,
+            client_ca: None,
             last_pair: None,
             last_policy: None,
+            last_client_ca: None,
             tls_read_errors: Repeats::default(),
         }
+    }
+
+    /// Also re-reads `file`, the client CA bundle `tls` requires client certificates from.
+    pub fn with_client_ca(mut self, file: PathBuf, tls: Arc<tls::ServerTls>) -> Self {
+        self.client_ca = Some((file, tls));
+        self
+    }
+
+    /// Loads the client CA bundle if its bytes changed (nothing to do without
+    /// `--client-ca-file`). A bad bundle keeps the one in use.
+    pub fn reload_client_ca(&mut self) -> Result<bool, ClientCaError> {
+        let Some((path, server_tls)) = &self.client_ca else {
+            return Ok(false);
+        };
+        let bytes = std::fs::read(path).map_err(|e| ClientCaError::Read(path.clone(), e))?;
+        if self.last_client_ca.as_ref() == Some(&bytes) {
+            return Ok(false);
+        }
+        let result = tls::client_roots(&bytes).and_then(|roots| server_tls.set_client_roots(roots));
+        self.last_client_ca = Some(bytes);
+        Metrics::reload(&self.state.metrics.client_ca_reloads, result.is_ok());
+        result.map_err(|e| ClientCaError::Invalid(path.clone(), e))?;
+        info!(client_ca = %path.display(), "client CA bundle loaded");
+        Ok(true)
     }
 
     /// Loads the certificate pair if its bytes changed. Returns whether a new pair is in use.
@@ -155,6 +194,7 @@ impl Reloader {
         // Like an unreadable certificate, an unreadable policy is logged once,
         // not on every event and poll while it stays unreadable.
         let mut policy_errors = Repeats::default();
+        let mut client_ca_errors = Repeats::default();
         loop {
             tokio::select! {
                 Some(()) = rx.recv() => {}
@@ -163,6 +203,15 @@ impl Reloader {
             tokio::time::sleep(DEBOUNCE).await;
             while rx.try_recv().is_ok() {}
             self.reload_tls();
+            match self.reload_client_ca() {
+                Ok(_) => client_ca_errors.clear(),
+                Err(e) => {
+                    let message = e.to_string();
+                    if client_ca_errors.is_new(&message) {
+                        error!(error = %message, "client CA change rejected; keeping the current bundle");
+                    }
+                }
+            }
             match self.reload_policy() {
                 Ok(_) => policy_errors.clear(),
                 Err(e) => {
@@ -198,6 +247,7 @@ impl Reloader {
             Some(&self.cert_file),
             Some(&self.key_file),
             self.policy_file.as_ref(),
+            self.client_ca.as_ref().map(|(file, _)| file),
         ];
         for dir in watched_dirs(files.into_iter().flatten()) {
             if let Err(e) = watcher.watch(&dir, RecursiveMode::NonRecursive) {

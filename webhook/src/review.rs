@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine as _;
-use seccomp_core::{Policy, RelevantKeys};
+use seccomp_core::{Exceeded, Policy, RelevantKeys};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::collections::BTreeMap;
 
@@ -57,6 +57,9 @@ pub struct Request {
     /// The object, reduced to the keys the core and the webhook read
     /// ([`seccomp_core::RelevantKeys`]): for planning, not for applying.
     pub object: Option<Value>,
+    /// The first cap of [`seccomp_core::Limits`] the object went over; `object`
+    /// is then incomplete and must not be planned.
+    pub exceeded: Option<Exceeded>,
     pub dry_run: Option<bool>,
 }
 
@@ -175,6 +178,7 @@ impl<'de> Visitor<'de> for OptionalRequest<'_> {
             namespace: None,
             operation: String::new(),
             object: None,
+            exceeded: None,
             dry_run: None,
         };
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
@@ -188,8 +192,9 @@ impl<'de> Visitor<'de> for OptionalRequest<'_> {
                     request.operation = map.next_value::<Option<String>>()?.unwrap_or_default()
                 }
                 "object" => {
-                    let object = map.next_value_seed(self.0.seed())?;
-                    request.object = Some(object).filter(|o| !o.is_null());
+                    let pruned = map.next_value_seed(self.0.seed())?;
+                    request.object = Some(pruned.value).filter(|o| !o.is_null());
+                    request.exceeded = pruned.exceeded;
                 }
                 "dryRun" => request.dry_run = map.next_value()?,
                 _ => {

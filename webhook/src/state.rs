@@ -1,15 +1,15 @@
 //! State shared by the request handlers, the reloader and the shutdown sequence.
 
+use axum::body::Bytes;
+use seccomp_core::{Limits, Policy, RelevantKeys};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
-
-use axum::body::Bytes;
-use seccomp_core::{Policy, RelevantKeys};
 use tokio::sync::Semaphore;
 
 use crate::admission::Scope;
+use crate::budget::Budget;
 use crate::metrics::Metrics;
+use crate::resources::Model;
 use crate::tls::CertResolver;
 
 /// The policy in force and what is derived from it once per load.
@@ -21,8 +21,8 @@ pub struct ActivePolicy {
 }
 
 impl ActivePolicy {
-    pub fn new(policy: Policy) -> Self {
-        let relevant = crate::review::relevant_keys(&policy);
+    pub fn new(policy: Policy, limits: Limits) -> Self {
+        let relevant = crate::review::relevant_keys(&policy).with_limits(limits);
         ActivePolicy { policy, relevant }
     }
 }
@@ -32,33 +32,30 @@ pub struct AppState {
     policy: RwLock<Arc<ActivePolicy>>,
     shutting_down: AtomicBool,
     pub certs: Arc<CertResolver>,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     pub scope: Scope,
-    /// Bounds the `/mutate` requests handled at once.
-    pub permits: Semaphore,
-    pub max_body_bytes: usize,
-    pub request_timeout: Duration,
+    /// Every bound the server runs with.
+    pub model: Model,
+    /// Bytes of bodies and responses held for requests in flight.
+    pub budget: Arc<Budget>,
+    /// Decisions in progress (taken once the body is read; held by blocking
+    /// work until it ends, even when its client has gone).
+    pub slots: Arc<Semaphore>,
     /// Benchmark baseline: answer `/mutate` with these bytes.
     pub fixed_response: Option<Bytes>,
 }
 
 impl AppState {
-    pub fn new(
-        policy: Policy,
-        scope: Scope,
-        max_concurrency: usize,
-        max_body_bytes: usize,
-        request_timeout: Duration,
-    ) -> Self {
+    pub fn new(policy: Policy, scope: Scope, model: Model) -> Self {
         AppState {
-            policy: RwLock::new(Arc::new(ActivePolicy::new(policy))),
+            policy: RwLock::new(Arc::new(ActivePolicy::new(policy, model.limits))),
             shutting_down: AtomicBool::new(false),
             certs: Arc::new(CertResolver::default()),
-            metrics: Metrics::new(),
+            metrics: Arc::new(Metrics::new()),
             scope,
-            permits: Semaphore::new(max_concurrency),
-            max_body_bytes,
-            request_timeout,
+            budget: Budget::new(model.budget),
+            slots: Arc::new(Semaphore::new(model.slots as usize)),
+            model,
             fixed_response: None,
         }
     }
@@ -71,10 +68,11 @@ impl AppState {
     }
 
     pub fn set_policy(&self, policy: Policy) {
+        let active = Arc::new(ActivePolicy::new(policy, self.model.limits));
         *self
             .policy
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(ActivePolicy::new(policy));
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = active;
     }
 
     /// Ready once a certificate is loaded and until shutdown starts.

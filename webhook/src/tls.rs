@@ -130,6 +130,40 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
+/// The server configuration new handshakes use. The certificate is swapped
+/// inside the resolver; a new client CA bundle swaps the whole configuration
+/// (open connections keep the session they negotiated).
+#[derive(Debug)]
+pub struct ServerTls {
+    certs: Arc<CertResolver>,
+    current: RwLock<Arc<ServerConfig>>,
+}
+
+impl ServerTls {
+    /// Without client authentication until [`ServerTls::set_client_roots`].
+    pub fn new(certs: Arc<CertResolver>) -> Result<ServerTls, TlsError> {
+        let current = RwLock::new(server_config(certs.clone(), None)?);
+        Ok(ServerTls { certs, current })
+    }
+
+    pub fn current(&self) -> Arc<ServerConfig> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Requires client certificates signed by `roots` from the next handshake on.
+    pub fn set_client_roots(&self, roots: RootCertStore) -> Result<(), TlsError> {
+        let config = server_config(self.certs.clone(), Some(roots))?;
+        *self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = config;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
