@@ -43,7 +43,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "objectSelectorExpressions": [{"key": "app.kubernetes.io/managed-by", "operator": "Exists"}],
         }
     },
-    "failure-ignore": {"webhook": {"failurePolicy": "Ignore"}},
+    "failure-ignore": {"webhook": {"failurePolicy": "Ignore", "timeoutSeconds": 12}},
     "metrics-networkpolicy": {
         "metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}}},
         "networkPolicy": {

@@ -4,12 +4,14 @@ the webhook's own defaults read from webhook/src."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from chartlib import (
     NAMESPACE,
+    REPO,
     SCENARIOS,
     flag_values,
     of_kind,
@@ -193,6 +195,7 @@ def test_every_flag_passed_exists_in_the_webhook(rendered: dict[str, list[dict[s
     fixed_interface = {
         "listen-addr", "metrics-addr", "tls-cert-file", "tls-key-file", "client-ca-file", "config",
         "log-format", "log-level", "pods-only", "shutdown-delay-seconds", "max-body-bytes",
+        "request-timeout-seconds",
     }
     assert set(flags) <= fixed_interface
     if SOURCE.found:
@@ -246,3 +249,27 @@ def test_high_availability(rendered: dict[str, list[dict[str, Any]]]) -> None:
     single = rendered["single-replica"]
     assert of_kind(single, "PodDisruptionBudget") == []
     assert "affinity" not in one(single, "Deployment")["spec"]["template"]["spec"]
+
+
+def test_resource_model_inputs_come_from_the_chart(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    """The webhook derives its budgets from the chart's memory limit and its
+    request deadlines from the API server's timeoutSeconds: one place each."""
+    for scenario, objs in rendered.items():
+        container = webhook_container(objs)
+        timeout = the_webhook(objs)["timeoutSeconds"]
+        assert flag_values(container)["request-timeout-seconds"] == str(timeout), scenario
+        env = {e["name"]: e for e in container.get("env", [])}
+        ref = env["SECCOMP_WEBHOOK_MEMORY_LIMIT_BYTES"]["valueFrom"]["resourceFieldRef"]
+        assert ref == {"containerName": container["name"], "resource": "limits.memory"}, scenario
+
+
+def test_the_webhooks_default_memory_model_is_the_charts_limit(default_objs: list[dict[str, Any]]) -> None:
+    """Outside the chart (no downward API) the webhook assumes the chart's default limit."""
+    limit = webhook_container(default_objs)["resources"]["limits"]["memory"]
+    assert limit.endswith("Mi"), limit
+    resources = (REPO / "webhook" / "src" / "resources.rs").read_text(encoding="utf-8")
+    match = re.search(r"pub const DEFAULT_MEMORY_LIMIT: u64 = (\d+) \* MIB;", resources)
+    assert match, "webhook/src/resources.rs declares no DEFAULT_MEMORY_LIMIT"
+    assert int(match.group(1)) == int(limit[:-2])
+    if SOURCE.found:
+        assert SOURCE.flags["memory-limit-bytes"] == "crate::resources::DEFAULT_MEMORY_LIMIT"

@@ -16,6 +16,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tracing::{info, warn};
 
 use crate::admission::{self, Outcome, Verdict};
+use crate::blocking;
 use crate::body;
 use crate::budget::Lease;
 use crate::metrics::{CapLabels, Metrics, MutationLabels, RequestLabels};
@@ -144,14 +145,9 @@ async fn answer(
     let body::Received { bytes, mut lease } = received;
     let decided = if bytes.len() > INLINE_BODY_BYTES {
         let shared = state.clone();
-        // The slot moves into the blocking task: if the client goes away, the
-        // work still counts against --max-concurrency until it ends.
-        let work = move || {
-            let decided = decide(&shared, &bytes);
-            drop(slot);
-            decided
-        };
-        match tokio::task::spawn_blocking(work).await {
+        // If the client goes away, the work still counts against
+        // --max-concurrency until it ends.
+        match blocking::run_holding(slot, move || decide(&shared, &bytes)).await {
             Ok(decided) => decided,
             Err(_) => {
                 state.metrics.panics.inc();

@@ -4,6 +4,7 @@
 
 mod admission;
 mod app;
+mod blocking;
 mod body;
 mod budget;
 mod config;

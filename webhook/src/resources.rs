@@ -16,6 +16,9 @@ pub const MIB: u64 = 1024 * 1024;
 pub const DEFAULT_MEMORY_LIMIT: u64 = 128 * MIB;
 /// The smallest memory limit the model fits in.
 pub const MIN_MEMORY_LIMIT: u64 = 64 * MIB;
+/// Memory beyond this is not planned for (a pod without a limit gets the
+/// node's allocatable memory from the downward API).
+pub const MAX_MODEL_MEMORY: u64 = 2048 * MIB;
 /// Process, runtime, TLS configuration, metrics and allocator caches, measured
 /// under load with headroom (bench/webhook.sh reports 23 MiB at peak throughput).
 pub const BASE_BYTES: u64 = 24 * MIB;
@@ -103,10 +106,10 @@ impl Model {
     /// which a quarter is the reserve for small ones), three sixteenths for
     /// decisions, an eighth for connections, the base, and the rest headroom.
     pub fn derive(inputs: Inputs) -> Result<Model, ModelError> {
-        let m = inputs.memory_limit;
-        if m < MIN_MEMORY_LIMIT {
-            return Err(ModelError::MemoryTooSmall(m));
+        if inputs.memory_limit < MIN_MEMORY_LIMIT {
+            return Err(ModelError::MemoryTooSmall(inputs.memory_limit));
         }
+        let m = inputs.memory_limit.min(MAX_MODEL_MEMORY);
         let total = to_usize(m / 4);
         let reserve = total / 4;
         let budget = BudgetShares {
@@ -150,7 +153,7 @@ impl Model {
 
         let half = (inputs.request_timeout / 2).max(Duration::from_secs(1));
         Ok(Model {
-            memory_limit: m,
+            memory_limit: inputs.memory_limit,
             budget,
             max_body_bytes,
             slots,
@@ -163,6 +166,12 @@ impl Model {
             idle_timeout: inputs.idle_timeout,
             limits: Limits::DEFAULT,
         })
+    }
+
+    #[cfg(test)]
+    fn with_memory(mut self, memory_limit: u64) -> Model {
+        self.memory_limit = memory_limit;
+        self
     }
 
     /// The memory the model accounts for at its bounds (all but headroom).
@@ -241,6 +250,14 @@ mod tests {
         assert_eq!(
             Model::derive(inputs(32 * MIB)),
             Err(ModelError::MemoryTooSmall(32 * MIB))
+        );
+        // Without a limit the downward API gives the node's memory: not all planned for.
+        let huge = Model::derive(inputs(256 * 1024 * MIB)).unwrap();
+        assert_eq!(
+            huge,
+            Model::derive(inputs(MAX_MODEL_MEMORY))
+                .unwrap()
+                .with_memory(256 * 1024 * MIB)
         );
     }
 

@@ -228,3 +228,34 @@ async fn settings_come_from_the_environment_too() {
         assert_eq!(reply.status, 413);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_log_lines_escape_what_the_client_chose() {
+    // Issue 10 "Log injection": newlines and escape characters in `uid` and
+    // `metadata.name` forged log lines in the text format.
+    let mut webhook = Webhook::start(&["--log-format=text"]);
+    let mut pod = fixtures::pod();
+    pod["metadata"]["name"] = json!("web\r\n2026-01-01T00:00:00Z  INFO forged: name");
+    let uid = "u\n2026-01-01T00:00:00Z ERROR forged: uid \u{1b}[2J";
+    let mut conn = webhook.conn(Proto::H1).await;
+    let reply = conn
+        .post("/mutate", body(&review(uid, &POD, "CREATE", None, &pod)))
+        .await;
+    assert_eq!(reply.status, 200);
+    let line = webhook.wait_log(std::time::Duration::from_secs(5), |l| {
+        l.as_str().is_some_and(|t| t.contains(": admission uid="))
+    });
+    let line = line.as_str().unwrap().to_owned();
+    assert!(
+        line.contains(r"uid=u\n2026-01-01T00:00:00Z ERROR forged: uid \u{1b}[2J"),
+        "{line}"
+    );
+    for logged in webhook.logs() {
+        let text = logged.as_str().unwrap_or_default();
+        assert!(
+            !text.contains("forged") || text == line,
+            "forged line: {text:?}"
+        );
+        assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
+    }
+}

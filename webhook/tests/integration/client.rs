@@ -166,6 +166,22 @@ impl Conn {
     pub async fn post(&mut self, path: &str, body: Vec<u8>) -> Reply {
         self.request("POST", path, body).await.unwrap()
     }
+
+    /// Whether the server closes this connection within `bound`.
+    pub async fn closed_within(&self, bound: std::time::Duration) -> bool {
+        let closed = || match &self.sender {
+            Sender::H1(sender) => sender.is_closed(),
+            Sender::H2(sender) => sender.is_closed(),
+        };
+        let start = std::time::Instant::now();
+        while start.elapsed() < bound {
+            if closed() {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        closed()
+    }
 }
 
 /// Opens a connection and sends one request; any TLS or HTTP failure is an `Err`.
@@ -216,6 +232,39 @@ impl SlowPost {
         self.response().await
     }
 
+    /// Sends the headers of a POST declaring `content_length` and then only `sent`.
+    pub async fn declare(
+        addr: SocketAddr,
+        ca_pem: &str,
+        content_length: usize,
+        sent: &[u8],
+    ) -> SlowPost {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tls_connect(addr, tls_config(ca_pem, None, Proto::H1))
+            .await
+            .unwrap();
+        let headers = format!(
+            "POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {content_length}\r\n\r\n"
+        );
+        stream.write_all(headers.as_bytes()).await.unwrap();
+        stream.write_all(sent).await.unwrap();
+        stream.flush().await.unwrap();
+        SlowPost {
+            stream,
+            rest: Vec::new(),
+        }
+    }
+
+    /// What the server has sent so far, waiting at most `wait` for a first byte.
+    pub async fn answered_within(&mut self, wait: std::time::Duration) -> Option<String> {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0; 4096];
+        match tokio::time::timeout(wait, self.stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+            _ => None,
+        }
+    }
+
     /// Reads the raw response without sending more.
     pub async fn response(mut self) -> String {
         use tokio::io::AsyncReadExt;
@@ -249,4 +298,56 @@ async fn read_reply(response: hyper::Response<hyper::body::Incoming>) -> Result<
         status,
         body: bytes.to_vec(),
     })
+}
+
+/// Whether the server closes `stream` within `bound` (whatever it sends before).
+pub async fn closed_within<S>(stream: &mut S, bound: std::time::Duration) -> bool
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    let read_to_end = async {
+        let mut buf = vec![0; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(bound, read_to_end).await.is_ok()
+}
+
+/// The SETTINGS_MAX_CONCURRENT_STREAMS the server announces on an HTTP/2
+/// connection (read from its first SETTINGS frame); `None` when unlimited.
+pub async fn h2_max_concurrent_streams(addr: SocketAddr, ca_pem: &str) -> Option<u32> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tls_connect(addr, tls_config(ca_pem, None, Proto::H2))
+        .await
+        .unwrap();
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .await
+        .unwrap();
+    // An empty SETTINGS frame: length 0, type 4, no flags, stream 0.
+    stream
+        .write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0])
+        .await
+        .unwrap();
+    stream.flush().await.unwrap();
+    loop {
+        let mut head = [0u8; 9];
+        stream.read_exact(&mut head).await.unwrap();
+        let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+        let mut payload = vec![0; len];
+        stream.read_exact(&mut payload).await.unwrap();
+        let (kind, ack) = (head[3], head[4] & 1 == 1);
+        if kind != 4 || ack {
+            continue;
+        }
+        return payload.chunks(6).find_map(|entry| {
+            let id = u16::from_be_bytes([entry[0], entry[1]]);
+            (id == 3).then(|| u32::from_be_bytes([entry[2], entry[3], entry[4], entry[5]]))
+        });
+    }
 }

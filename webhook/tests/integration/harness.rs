@@ -121,6 +121,23 @@ impl Setup {
         Webhook::spawn(&all, &[], Some(self.ca.pem.clone()))
     }
 
+    /// Starts the webhook with `args` and the extra `env` variables, its
+    /// open-file limit first set by the shell's `ulimit` with `ulimit_args`
+    /// (e.g. `-n 128`) when given.
+    pub fn start_with(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        ulimit_args: Option<&str>,
+    ) -> Webhook {
+        let mut all = vec![
+            format!("--tls-cert-file={}", self.secret.cert().display()),
+            format!("--tls-key-file={}", self.secret.key().display()),
+        ];
+        all.extend(args.iter().map(|s| s.to_string()));
+        Webhook::launch(&all, env, Some(self.ca.pem.clone()), ulimit_args)
+    }
+
     /// Starts the webhook configured only through `SECCOMP_WEBHOOK_*` variables (the
     /// certificate paths included), plus `env`.
     pub fn start_env(&self, env: &[(&str, &str)]) -> Webhook {
@@ -147,8 +164,30 @@ impl Webhook {
     /// Spawns the binary with `args` and only the environment `env` (defaults added for
     /// flags not given). Without `ca_pem`, the CA is read from the `--dev-self-signed` log line.
     pub fn spawn(args: &[String], env: &[(&str, &str)], ca_pem: Option<String>) -> Webhook {
+        Webhook::launch(args, env, ca_pem, None)
+    }
+
+    fn launch(
+        args: &[String],
+        env: &[(&str, &str)],
+        ca_pem: Option<String>,
+        ulimit_args: Option<&str>,
+    ) -> Webhook {
         let tmp = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_seccomp-webhook"));
+        let binary = env!("CARGO_BIN_EXE_seccomp-webhook");
+        let mut command = match ulimit_args {
+            None => Command::new(binary),
+            Some(limits) => {
+                // `sh` execs the binary: same pid, the limit already in force.
+                let mut sh = Command::new("sh");
+                sh.args([
+                    "-c",
+                    &format!("ulimit {limits} && exec \"$0\" \"$@\""),
+                    binary,
+                ]);
+                sh
+            }
+        };
         for (flag, default) in [
             ("--listen-addr", "127.0.0.1:0"),
             ("--metrics-addr", "127.0.0.1:0"),
@@ -163,6 +202,7 @@ impl Webhook {
             .args(args)
             .env_clear()
             .env("TMPDIR", tmp.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -206,8 +246,17 @@ impl Webhook {
         webhook
     }
 
+    /// The address of a "... listening" line, JSON or (`--log-format=text`) text.
     fn listening(&mut self, message: &str) -> SocketAddr {
-        let line = self.wait_log(START_TIMEOUT, |l| l["message"] == message);
+        let line = self.wait_log(START_TIMEOUT, |l| {
+            l["message"] == message || l.as_str().is_some_and(|t| t.contains(message))
+        });
+        if let Some(text) = line.as_str() {
+            let addr = text
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("addr="));
+            return addr.unwrap().parse().unwrap();
+        }
         line["addr"].as_str().unwrap().parse().unwrap()
     }
 

@@ -10,6 +10,8 @@ mod pki;
 
 mod admission;
 mod bad_input;
+mod hostile_bodies;
+mod hostile_connections;
 mod lifecycle;
 mod policy;
 mod tls;

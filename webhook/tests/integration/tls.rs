@@ -212,3 +212,52 @@ async fn dev_self_signed_serves_a_pod_patch() {
         json!({"seccompProfile": {"type": "RuntimeDefault"}})
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_client_ca_bundle_is_used_without_a_restart() {
+    // Issue 10: --client-ca-file was read at start-up only.
+    let setup = Setup::new();
+    let (first, second) = (Ca::new("client CA 1"), Ca::new("client CA 2"));
+    let mut dir = crate::harness::SecretDir::with_files(
+        &setup.dir.path().join("client-ca"),
+        &[("ca.crt", first.pem.as_str())],
+    );
+    let ca_file = dir.root.join("ca.crt");
+    let webhook = setup.start(&[&format!("--client-ca-file={}", ca_file.display())]);
+    let (old_client, new_client) = (first.client("apiserver"), second.client("apiserver"));
+    let attempt = |client| {
+        let config = tls_config(&webhook.ca_pem, Some(client), Proto::H1);
+        try_request(webhook.https, config, "/mutate", pod_review("mtls"))
+    };
+    assert_eq!(attempt(&old_client).await.unwrap().status, 200);
+    assert!(attempt(&new_client).await.is_err());
+
+    let loaded = r#"seccomp_webhook_client_ca_reloads_total{result="success"}"#;
+    assert_eq!(webhook.metric(loaded).await, 1.0);
+    dir.update(&[("ca.crt", second.pem.as_str())]);
+    let start = Instant::now();
+    while webhook.metric(loaded).await < 2.0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the new bundle was never loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(attempt(&new_client).await.unwrap().status, 200);
+    assert!(
+        attempt(&old_client).await.is_err(),
+        "the old CA is still trusted"
+    );
+
+    // A broken bundle is refused and the current one kept.
+    dir.update(&[("ca.crt", "not a certificate")]);
+    let rejected = r#"seccomp_webhook_client_ca_reloads_total{result="failure"}"#;
+    while webhook.metric(rejected).await < 1.0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the broken bundle was never looked at"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(attempt(&new_client).await.unwrap().status, 200);
+}
