@@ -76,6 +76,19 @@ impl Repeats {
     fn clear(&mut self) {
         self.0 = None;
     }
+
+    /// Logs a failed reload at ERROR unless it is the same failure as last time.
+    fn log<T, E: std::fmt::Display>(&mut self, result: Result<T, E>, what: &str) {
+        match result {
+            Ok(_) => self.clear(),
+            Err(e) => {
+                let message = e.to_string();
+                if self.is_new(&message) {
+                    error!(error = %message, "{what}");
+                }
+            }
+        }
+    }
 }
 
 impl Reloader {
@@ -203,24 +216,13 @@ impl Reloader {
             tokio::time::sleep(DEBOUNCE).await;
             while rx.try_recv().is_ok() {}
             self.reload_tls();
-            match self.reload_client_ca() {
-                Ok(_) => client_ca_errors.clear(),
-                Err(e) => {
-                    let message = e.to_string();
-                    if client_ca_errors.is_new(&message) {
-                        error!(error = %message, "client CA change rejected; keeping the current bundle");
-                    }
-                }
-            }
-            match self.reload_policy() {
-                Ok(_) => policy_errors.clear(),
-                Err(e) => {
-                    let message = e.to_string();
-                    if policy_errors.is_new(&message) {
-                        error!(error = %message, "policy change rejected; keeping the current policy");
-                    }
-                }
-            }
+            let client_ca = self.reload_client_ca();
+            client_ca_errors.log(
+                client_ca,
+                "client CA change rejected; keeping the current bundle",
+            );
+            let policy = self.reload_policy();
+            policy_errors.log(policy, "policy change rejected; keeping the current policy");
         }
     }
 

@@ -4,14 +4,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::h2raw;
-use crate::net::{Proto, Target};
+use crate::net::{post, Proto, Target};
 use crate::payloads;
 
 /// What the attacker saw: answers by status, and errors.
@@ -96,7 +96,7 @@ pub fn prepare(attack: &str, target: &Target, stats: &Stats) -> Launch {
                                 (conn.stream().expect("h2"), s.clone(), body.clone());
                             streams.spawn(async move {
                                 while Instant::now() < until {
-                                    match c.post(Body::from(body.clone())).await {
+                                    match post(&mut c, body.clone()).await {
                                         Ok(status) => s.count(status.to_string()),
                                         Err(_) => {
                                             s.count("error");
@@ -190,7 +190,7 @@ fn repeat(
                     continue;
                 };
                 while Instant::now() < until {
-                    match conn.post(Body::from(body.clone())).await {
+                    match post(&mut conn, body.clone()).await {
                         Ok(status) => s.count(status.to_string()),
                         Err(_) => {
                             s.count("error");

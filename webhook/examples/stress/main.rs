@@ -9,9 +9,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attacks;
+#[path = "../../tests/integration/client.rs"]
+#[allow(dead_code)]
+mod client;
 mod h2raw;
 mod net;
 mod payloads;
+#[path = "../../tests/integration/pki.rs"]
+#[allow(dead_code)]
+mod pki;
 mod probe;
 
 use std::time::Duration;
@@ -33,7 +39,7 @@ fn main() {
     let target = Target::new(
         args[1].parse().expect("ADDR"),
         args[2].parse().expect("METRICS"),
-        &std::fs::read(&args[3]).expect("CA file"),
+        &std::fs::read_to_string(&args[3]).expect("CA file"),
     );
     let deployment: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&args[4]).expect("deployment")).expect("JSON");
@@ -56,7 +62,7 @@ fn main() {
         for proto in [Proto::H2, Proto::H1] {
             let mut conn = target.conn(proto).await.expect("probe connection");
             assert_eq!(
-                conn.post(normal.clone().into()).await,
+                net::post(&mut conn, normal.clone()).await,
                 Ok(200),
                 "probe review before the attack"
             );

@@ -5,10 +5,9 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
 use tokio::time::Instant;
 
-use crate::net::{plain_get, Conn, Proto, Target};
+use crate::net::{plain_get, post, Conn, Proto, Target};
 
 #[derive(Debug, Default)]
 pub struct Seen {
@@ -56,13 +55,15 @@ pub async fn reviews(
         }
         let started = Instant::now();
         let deadline = Duration::from_secs(1);
-        let outcome =
-            match tokio::time::timeout(deadline * 5, conns[slot].1.post(Body::from(body.clone())))
-                .await
-            {
-                Ok(outcome) => outcome,
-                Err(_) => Err("no answer within 5 s".into()),
-            };
+        let outcome = match tokio::time::timeout(
+            deadline * 5,
+            post(&mut conns[slot].1, body.clone()),
+        )
+        .await
+        {
+            Ok(outcome) => outcome,
+            Err(_) => Err("no answer within 5 s".into()),
+        };
         if outcome.is_err() {
             // The connection is gone: the next review goes over a new one (counted as failed).
             if let Ok(conn) = target.conn(conns[slot].0).await {

@@ -137,8 +137,9 @@ impl Conn {
         &mut self,
         method: &str,
         path: &str,
-        body: Vec<u8>,
+        body: impl Into<Body>,
     ) -> Result<Reply, String> {
+        let body = body.into();
         let builder = Request::builder()
             .method(method)
             .header("content-type", "application/json");
@@ -147,14 +148,14 @@ impl Conn {
                 let req = builder
                     .uri(path)
                     .header("host", format!("localhost:{}", self.addr.port()))
-                    .body(Body::from(body))
+                    .body(body)
                     .unwrap();
                 sender.ready().await.map_err(|e| e.to_string())?;
                 sender.send_request(req).await
             }
             Sender::H2(sender) => {
                 let uri = format!("https://localhost:{}{path}", self.addr.port());
-                let req = builder.uri(uri).body(Body::from(body)).unwrap();
+                let req = builder.uri(uri).body(body).unwrap();
                 sender.ready().await.map_err(|e| e.to_string())?;
                 sender.send_request(req).await
             }
@@ -167,20 +168,38 @@ impl Conn {
         self.request("POST", path, body).await.unwrap()
     }
 
-    /// Whether the server closes this connection within `bound`.
-    pub async fn closed_within(&self, bound: std::time::Duration) -> bool {
-        let closed = || match &self.sender {
+    /// Whether the server closed this connection.
+    pub fn is_closed(&self) -> bool {
+        match &self.sender {
             Sender::H1(sender) => sender.is_closed(),
             Sender::H2(sender) => sender.is_closed(),
-        };
+        }
+    }
+
+    /// Another stream of the same HTTP/2 connection (`None` for HTTP/1.1).
+    #[allow(dead_code)] // used by the stress tool, webhook/examples/stress
+    pub fn stream(&self) -> Option<Conn> {
+        match &self.sender {
+            Sender::H2(sender) => Some(Conn {
+                sender: Sender::H2(sender.clone()),
+                addr: self.addr,
+                server_cert: self.server_cert.clone(),
+                alpn: self.alpn.clone(),
+            }),
+            Sender::H1(_) => None,
+        }
+    }
+
+    /// Whether the server closes this connection within `bound`.
+    pub async fn closed_within(&self, bound: std::time::Duration) -> bool {
         let start = std::time::Instant::now();
         while start.elapsed() < bound {
-            if closed() {
+            if self.is_closed() {
                 return true;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        closed()
+        self.is_closed()
     }
 }
 
