@@ -388,6 +388,7 @@ mod tests {
             api_version: "x.io/v1".into(),
             kind: "Thing".into(),
             pod_spec_pointer: "/spec/a~1b/c~0d/spec".into(),
+            resource: None,
         });
         let full = json!({"apiVersion": "x.io/v1", "kind": "Thing",
             "spec": {"a/b": {"c~d": {"spec": {"containers": [{"name": "c"}]}}}}});
