@@ -74,3 +74,44 @@ for name in "${names[@]}"; do
   echo "$name ${best[$name]}" | awk -v f="$files" -v b="$bytes" -v bw="$base_wall" -v bc="$base_cpu" '{
     printf "%-6s %8.2f %8.2f %9.0f %8.1f %9.1f %10.2f %10.2f\n", $1, $2, $3, f/$2, b/1e6/$2, $4/1024, $2/bw, $3/bc }'
 done
+
+# Charts: per test chart, the bare `helm template` of the chart (the
+# baseline), `fix --check` of the chart as it is (it needs a fix: each value
+# set rendered twice, the edits traced, rendered again to verify) and of the
+# fixed chart (rendered once per value set). `renders` is the number of
+# `helm template` runs and `helm_share` the part of the time they take
+# (renders x bare / total): what dominates. Helm: $HELM, else the tools
+# cache (scripts/go-tools.sh helm4), else `helm` on PATH.
+helm_bin=${HELM:-}
+if [ -z "$helm_bin" ] && [ -x scripts/go-tools.sh ]; then
+  helm_bin="$(scripts/go-tools.sh helm4 2>/dev/null | awk '$1 == "helm4" {print $2 "/helm"}')" || true
+fi
+[ -n "$helm_bin" ] || helm_bin=$(command -v helm || true)
+if [ -z "$helm_bin" ]; then
+  echo "charts: no helm (set HELM=...), chart benchmark not run"
+  exit 0
+fi
+echo
+echo "charts: $("$helm_bin" version --short 2>/dev/null); best of $runs"
+printf '%-14s %4s %9s %9s %9s %8s %8s %10s\n' chart sets bare_s check_s clean_s renders ratio helm_share
+for chart in fixer-cli/tests/data/charts/{scaffold-v4,nested-values,literal,with-ci,legacy} examples/helm-chart; do
+  name=$(basename "$chart")
+  rm -rf "$work/chart"; cp -r "$chart" "$work/chart"
+  sets=$((1 + $(ls "$work/chart"/ci/*-values.yaml 2>/dev/null | wc -l)))
+  bare=; check=; clean=
+  for _ in $(seq 1 "$runs"); do
+    b=$( (cd "$work/chart" && timed "$helm_bin" template release-name .) | cut -d' ' -f1)
+    c=$(timed "$bin" fix --check --helm "$helm_bin" "$work/chart" | cut -d' ' -f1)
+    [ -z "$bare" ] || awk -v a="$b" -v m="$bare" 'BEGIN {exit !(a < m)}' && bare=$b
+    [ -z "$check" ] || awk -v a="$c" -v m="$check" 'BEGIN {exit !(a < m)}' && check=$c
+  done
+  rm -rf "$work/fixed"; cp -r "$chart" "$work/fixed"
+  "$bin" fix --helm "$helm_bin" "$work/fixed" > /dev/null
+  for _ in $(seq 1 "$runs"); do
+    k=$(timed "$bin" fix --check --helm "$helm_bin" "$work/fixed" | cut -d' ' -f1)
+    [ -z "$clean" ] || awk -v a="$k" -v m="$clean" 'BEGIN {exit !(a < m)}' && clean=$k
+  done
+  renders=$((3 * sets))
+  awk -v n="$name" -v s="$sets" -v b="$bare" -v c="$check" -v k="$clean" -v r="$renders" 'BEGIN {
+    printf "%-14s %4d %9.3f %9.3f %9.3f %8d %8.2f %9.0f%%\n", n, s, b, c, k, r, c/(b*s), 100*r*b/c }'
+done

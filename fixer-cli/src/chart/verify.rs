@@ -101,16 +101,24 @@ pub fn check(
                 new.source, old.source
             ));
         }
+        let unchanged = want == &old.value;
         let want = masks.apply(old, want);
         let got = masks.apply(old, &new.value);
         if want != got {
             let mut at = Vec::new();
             differing(&want, &got, String::new(), &mut at);
-            return Err(format!(
-                "{} renders {} differently from the plan",
+            let at = at.first().map_or("the object", String::as_str);
+            let what = format!(
+                "{} ({}/{})",
                 old.source,
-                at.first().map_or("the object", String::as_str)
-            ));
+                old.value["kind"].as_str().unwrap_or(""),
+                old.value["metadata"]["name"].as_str().unwrap_or("")
+            );
+            return Err(if unchanged {
+                format!("the edit would also change {what} at {at}, which needs no change")
+            } else {
+                format!("{what} renders {at} differently from the plan")
+            });
         }
     }
     Ok(())

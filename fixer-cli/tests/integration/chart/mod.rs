@@ -1,4 +1,9 @@
-//! `seccomp-fix fix` on Helm charts without helm.
+//! `seccomp-fix fix` on Helm charts: with the real Helm CLI (`rendered`)
+//! and without any.
+
+mod checks;
+mod helm;
+mod rendered;
 
 use std::fs;
 
