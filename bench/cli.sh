@@ -22,6 +22,21 @@ runs=${3:-3}
 cargo build --release -q -p seccomp-fixer
 bin="${CARGO_TARGET_DIR:-target}/release/seccomp-fix"
 
+# Charts: per test chart, the bare `helm template` of the chart (the
+# baseline), `fix --check` of the chart as it is (it needs a fix: each value
+# set rendered twice, the edits traced, rendered again to verify) and of the
+# fixed chart (rendered once per value set). `renders` is the number of
+# `helm template` runs and `helm_share` the part of the time they take
+# (renders x bare / total): what dominates. Helm: $HELM, else the tools
+# cache (scripts/go-tools.sh helm4), else `helm` on PATH.
+helm_bin=${HELM:-}
+if [ -z "$helm_bin" ] && [ -x scripts/go-tools.sh ]; then
+  helm_bin="$(scripts/go-tools.sh helm4 2>/dev/null | awk '$1 == "helm4" {print $2 "/helm"}')" || true
+fi
+[ -n "$helm_bin" ] || helm_bin=$(command -v helm || true)
+# Charts in the corpus are rendered with it too.
+[ -z "$helm_bin" ] || export SECCOMP_FIX_HELM="$helm_bin"
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/tree"
@@ -75,18 +90,6 @@ for name in "${names[@]}"; do
     printf "%-6s %8.2f %8.2f %9.0f %8.1f %9.1f %10.2f %10.2f\n", $1, $2, $3, f/$2, b/1e6/$2, $4/1024, $2/bw, $3/bc }'
 done
 
-# Charts: per test chart, the bare `helm template` of the chart (the
-# baseline), `fix --check` of the chart as it is (it needs a fix: each value
-# set rendered twice, the edits traced, rendered again to verify) and of the
-# fixed chart (rendered once per value set). `renders` is the number of
-# `helm template` runs and `helm_share` the part of the time they take
-# (renders x bare / total): what dominates. Helm: $HELM, else the tools
-# cache (scripts/go-tools.sh helm4), else `helm` on PATH.
-helm_bin=${HELM:-}
-if [ -z "$helm_bin" ] && [ -x scripts/go-tools.sh ]; then
-  helm_bin="$(scripts/go-tools.sh helm4 2>/dev/null | awk '$1 == "helm4" {print $2 "/helm"}')" || true
-fi
-[ -n "$helm_bin" ] || helm_bin=$(command -v helm || true)
 if [ -z "$helm_bin" ]; then
   echo "charts: no helm (set HELM=...), chart benchmark not run"
   exit 0
@@ -97,7 +100,7 @@ printf '%-14s %4s %9s %9s %9s %8s %8s %10s\n' chart sets bare_s check_s clean_s 
 for chart in fixer-cli/tests/data/charts/{scaffold-v4,nested-values,literal,with-ci,legacy} examples/helm-chart; do
   name=$(basename "$chart")
   rm -rf "$work/chart"; cp -r "$chart" "$work/chart"
-  sets=$((1 + $(ls "$work/chart"/ci/*-values.yaml 2>/dev/null | wc -l)))
+  sets=$((1 + $(find "$work/chart" -path '*/ci/*-values.yaml' | wc -l)))
   bare=; check=; clean=
   for _ in $(seq 1 "$runs"); do
     b=$( (cd "$work/chart" && timed "$helm_bin" template release-name .) | cut -d' ' -f1)
