@@ -1,8 +1,10 @@
-//! Reading manifests into JSON values for `seccomp-fix patch`, with the same
-//! YAML reader as the in-place fixer (`yaml::tree` + `yaml::value`), so both
-//! commands see a file the same way.
+//! Reading manifests: only regular files (for every subcommand), and into
+//! JSON values for `seccomp-fix patch` with the same YAML reader as the
+//! in-place fixer (`yaml::tree` + `yaml::value`), so both commands see a
+//! file the same way.
 
-use std::io::Read;
+use std::fs::{self, File};
+use std::io::{self, Read};
 use std::path::Path;
 
 use serde_json::Value;
@@ -34,6 +36,53 @@ pub enum InputError {
     },
 }
 
+/// Reads the file at `path` if it is a regular file (a symlink to one is
+/// fine). A fifo would block the run until someone writes to it, a device
+/// may never end: both are refused before they are opened, and checked
+/// again on the opened file.
+pub fn read_regular_file(path: &Path) -> io::Result<Vec<u8>> {
+    let refuse = |meta: &fs::Metadata| {
+        let what = file_type_name(&meta.file_type());
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file ({what}): not read"),
+        )
+    };
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(refuse(&meta));
+    }
+    let mut file = File::open(path)?;
+    let opened = file.metadata()?;
+    if !opened.is_file() {
+        return Err(refuse(&opened));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn file_type_name(file_type: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a fifo";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
 /// Reads `path` (or stdin for `-`) as text.
 pub fn read_text(path: &str) -> Result<String, InputError> {
     let read_err = |source| InputError::Read {
@@ -47,7 +96,9 @@ pub fn read_text(path: &str) -> Result<String, InputError> {
             .map_err(read_err)?;
         Ok(text)
     } else {
-        std::fs::read_to_string(Path::new(path)).map_err(read_err)
+        let bytes = read_regular_file(Path::new(path)).map_err(read_err)?;
+        String::from_utf8(bytes)
+            .map_err(|_| read_err(io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text")))
     }
 }
 
@@ -63,6 +114,6 @@ pub fn parse_documents(path: &str, text: &str) -> Result<Vec<Value>, InputError>
     };
     let docs = tree::parse(text).map_err(|e| parse_err(e.line, e.col, e.message))?;
     docs.iter()
-        .map(|doc| value::to_value(doc).map_err(|e| parse_err(doc.root.line, 1, e.to_string())))
+        .map(|doc| value::to_value(doc).map_err(|e| parse_err(e.line, e.col, e.kind.to_string())))
         .collect()
 }

@@ -8,6 +8,7 @@ use super::lines::{line_start, next_line, starts_line};
 use super::path::Step;
 use super::splice::Splice;
 use super::{unsupported, EditError, Editor};
+use crate::yaml::limits::LimitError;
 use crate::yaml::render;
 use crate::yaml::scalar::{json_quote, render_string};
 use crate::yaml::tree::{Kind, Node};
@@ -26,11 +27,12 @@ impl Editor<'_> {
             return Err(unsupported(pointer, mapping, "parent is not a mapping"));
         };
         self.mapping_edits(mapping).inserted += 1;
+        let too_deep = |e: LimitError| unsupported(pointer, mapping, &e.to_string());
         let text = self.text;
         let nl = self.layout.newline;
         if !flow {
             let indent = mapping.col;
-            let entry = render::block_entry(key, value, indent, &self.layout);
+            let entry = render::block_entry(key, value, indent, &self.layout).map_err(too_deep)?;
             let first_key = entries.first().map(|(k, _)| k);
             let splice = match (next_line(text, mapping.end), first_key) {
                 (Some(at), _) => Splice::insert_at_column(at, indent, entry),
@@ -54,7 +56,7 @@ impl Editor<'_> {
             render_string(key)
         };
         let Some((first_key, _)) = entries.first() else {
-            let inner = format!("{key_text}: {}", render::flow(value, json));
+            let inner = format!("{key_text}: {}", render::flow(value, json).map_err(too_deep)?);
             self.splices.push(Splice::insert(mapping.start + 1, inner));
             return Ok(());
         };
@@ -62,9 +64,9 @@ impl Editor<'_> {
         if multi_line && starts_line(text, first_key.start) {
             let indent = first_key.col;
             let body = if json {
-                render::json_entry(key, value, indent, &self.layout)
+                render::json_entry(key, value, indent, &self.layout).map_err(too_deep)?
             } else {
-                format!("{key_text}: {}", render::flow(value, false))
+                format!("{key_text}: {}", render::flow(value, false).map_err(too_deep)?)
             };
             let at = line_start(text, first_key.start);
             self.splices.push(Splice::insert(
@@ -75,7 +77,7 @@ impl Editor<'_> {
             let Some((_, last_value)) = entries.last() else {
                 return Err(unsupported(pointer, mapping, "empty flow mapping"));
             };
-            let inner = format!(", {key_text}: {}", render::flow(value, json));
+            let inner = format!(", {key_text}: {}", render::flow(value, json).map_err(too_deep)?);
             self.splices.push(Splice::insert(last_value.end, inner));
         }
         Ok(())
@@ -93,11 +95,12 @@ impl Editor<'_> {
             return Err(unsupported(pointer, seq, "parent is not a sequence"));
         };
         let text = self.text;
+        let too_deep = |e: LimitError| unsupported(pointer, seq, &e.to_string());
         if *flow {
-            let json = self.layout.json;
+            let rendered = render::flow(value, self.layout.json).map_err(too_deep)?;
             let splice = match items.last() {
-                Some(last) => Splice::insert(last.end, format!(", {}", render::flow(value, json))),
-                None => Splice::insert(seq.start + 1, render::flow(value, json)),
+                Some(last) => Splice::insert(last.end, format!(", {rendered}")),
+                None => Splice::insert(seq.start + 1, rendered),
             };
             self.splices.push(splice);
             return Ok(());
@@ -107,7 +110,7 @@ impl Editor<'_> {
         let Some(dash) = text[line..seq.start].rfind('-') else {
             return Err(unsupported(pointer, seq, "block sequence without a dash"));
         };
-        let item = render::block_item(value, dash, &self.layout);
+        let item = render::block_item(value, dash, &self.layout).map_err(too_deep)?;
         let nl = self.layout.newline;
         let splice = match next_line(text, seq.end) {
             Some(at) => Splice::insert_at_column(at, dash, item),

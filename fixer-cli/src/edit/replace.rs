@@ -7,6 +7,7 @@ use super::lines::line_end;
 use super::path::{check_subtree, Step};
 use super::splice::Splice;
 use super::{unsupported, EditError, Editor};
+use crate::yaml::limits::LimitError;
 use crate::yaml::render;
 use crate::yaml::scalar::{json_quote, render_string, single_quote};
 use crate::yaml::tree::{Kind, Style};
@@ -30,6 +31,7 @@ impl Editor<'_> {
         let node = target.node;
         check_subtree(node, pointer)?;
         let parent = steps.len().checked_sub(2).map(|i| steps[i].node);
+        let too_deep = |e: LimitError| unsupported(pointer, node, &e.to_string());
         let text = self.text;
         // Structural: mapping to mapping, edit only what differs.
         if let (Kind::Mapping { entries, .. }, Value::Object(new), Value::Object(old_map)) =
@@ -44,7 +46,8 @@ impl Editor<'_> {
             match (value, target.key) {
                 (Value::Object(map), Some(key)) if in_block && !map.is_empty() => {
                     let lines =
-                        render::block_mapping(value, key.col + self.layout.step, &self.layout);
+                        render::block_mapping(value, key.col + self.layout.step, &self.layout)
+                            .map_err(too_deep)?;
                     let body = lines.strip_suffix(self.layout.newline).unwrap_or(&lines);
                     let at = line_end(text, key.end);
                     self.splices
@@ -54,7 +57,7 @@ impl Editor<'_> {
                     let json = parent.is_some_and(|p| self.json_style(p));
                     self.splices.push(Splice::insert(
                         node.start,
-                        format!(" {}", render::flow(value, json)),
+                        format!(" {}", render::flow(value, json).map_err(too_deep)?),
                     ));
                 }
             }
@@ -74,7 +77,7 @@ impl Editor<'_> {
             | (Kind::Sequence { flow: true, .. }, _) => {
                 let json =
                     self.layout.json || parent.is_some_and(|p| p.is_flow() && self.json_style(p));
-                render::flow(value, json)
+                render::flow(value, json).map_err(too_deep)?
             }
             _ => return Err(unsupported(pointer, node, "replacing a block collection")),
         };

@@ -27,6 +27,7 @@ pub use crate::policy_args::PolicyArgs;
 use process::{process, Status};
 use walk::{collect, Input};
 
+use crate::input::read_regular_file;
 use crate::report::{self, FileReport, FileStatus, Format, Summary};
 
 /// Arguments of `seccomp-fix fix`.
@@ -225,7 +226,7 @@ fn read_input(input: &Input) -> Result<Vec<u8>, String> {
             Ok(bytes)
         }
         Input::File(path) | Input::Chart { root: path, .. } => {
-            std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+            read_regular_file(path).map_err(|e| format!("cannot read: {e}"))
         }
     }
 }

@@ -5,14 +5,15 @@ use json_patch::Patch;
 use seccomp_core::{plan, Plan, Policy};
 use serde_json::Value;
 
-use super::verify::verify;
+use super::verify::{verify, Expected};
 use crate::edit::splice::Splice;
 use crate::edit::{self, layout, path::line_of, splice, EditError};
 use crate::report::{Finding, ObjectReport};
 use crate::yaml::render::Layout;
 use crate::yaml::scan::{scan, DocHead};
-use crate::yaml::tree::{self, Node, SyntaxError};
-use crate::yaml::value::to_value;
+use crate::yaml::limits::Limits;
+use crate::yaml::tree::{self, Document, Node, SyntaxError};
+use crate::yaml::value::{to_value_with, ValueError};
 use crate::yaml::{strip_bom, BOM};
 
 /// What happened to a file.
@@ -26,7 +27,7 @@ pub enum Status {
     Template,
     /// No document with a `kind` (values files, patch fragments): ignored.
     NotKubernetes,
-    /// Not valid YAML; nothing was changed.
+    /// Not valid YAML, or beyond a [`Limits`] bound; nothing was changed.
     Invalid(SyntaxError),
     /// The edit did not verify (a bug): nothing was changed.
     Internal(String),
@@ -81,13 +82,14 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
     if !heads.docs.iter().any(candidate) {
         return Processed::status(Status::Unchanged);
     }
-    let docs = match tree::parse(body) {
+    let limits = Limits::default();
+    let docs = match tree::parse_with(body, &limits) {
         Ok(docs) => docs,
         Err(err) => return Processed::status(Status::Invalid(err)),
     };
     let mut out = Processed::status(Status::NotKubernetes);
     let mut splices = Vec::new();
-    let mut expected: Vec<Option<Value>> = vec![None; docs.len()];
+    let mut expected: Vec<Option<Expected>> = vec![None; docs.len()];
     let mut layout = None;
     for (index, doc) in docs.iter().enumerate() {
         let Some(kind) = doc.root.get("kind").and_then(Node::scalar) else {
@@ -103,14 +105,17 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
             continue;
         }
         let mut object = ObjectReport::new(index, doc.root.line, kind, name_of(&doc.root));
-        let value = match to_value(doc) {
+        let value = match to_value_with(doc, &limits) {
             Ok(value) => value,
+            Err(err) if err.is_limit() => {
+                return Processed::status(Status::Invalid(err.to_syntax_error()))
+            }
             Err(err) => {
                 object.push(Finding::fixer(
                     FixerCode::Unreadable,
                     "",
-                    err.to_string(),
-                    doc.root.line,
+                    err.kind.to_string(),
+                    err.line,
                 ));
                 out.errors += 1;
                 out.objects.push(object);
@@ -129,7 +134,7 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
             match edit_object(body, &doc.root, &planned.patch, &planned, &value, layout) {
                 Ok((edits, fixed)) => {
                     splices.extend(edits);
-                    expected[index] = Some(fixed);
+                    expected[index] = Some(Expected::Value(fixed));
                     object.fixed = true;
                 }
                 Err(NotEdited { code, message }) => {
@@ -146,9 +151,13 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
     if splices.is_empty() {
         return out;
     }
+    let expected = match unedited_values(&docs, expected, &limits) {
+        Ok(expected) => expected,
+        Err(err) => return Processed::status(Status::Invalid(err.to_syntax_error())),
+    };
     let verified = splice::apply(body, splices)
         .map_err(|e| e.to_string())
-        .and_then(|new| verify(&docs, &new, &expected).map(|()| new));
+        .and_then(|new| verify(&docs, &new, &expected, &limits).map(|()| new));
     match verified {
         Ok(new) => {
             out.status = Status::Changed;
@@ -162,6 +171,27 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
         }
     }
     out
+}
+
+/// `expected` completed with the value of every document that was not
+/// edited, which the edited text must still hold. A limit crossed there
+/// (an alias bomb in a ConfigMap beside a pod) makes the file unverifiable.
+fn unedited_values(
+    docs: &[Document],
+    expected: Vec<Option<Expected>>,
+    limits: &Limits,
+) -> Result<Vec<Expected>, ValueError> {
+    docs.iter()
+        .zip(expected)
+        .map(|(doc, want)| match want {
+            Some(want) => Ok(want),
+            None => match to_value_with(doc, limits) {
+                Ok(value) => Ok(Expected::Value(value)),
+                Err(err) if err.is_limit() => Err(err),
+                Err(_) => Ok(Expected::Unreadable),
+            },
+        })
+        .collect()
 }
 
 /// Why a planned object was not edited.

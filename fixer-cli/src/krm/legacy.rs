@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 
 use super::{policy_for, KrmArgs};
 use crate::fix::process::{process, Status};
+use crate::input::read_regular_file;
 use crate::yaml::tree;
 use crate::yaml::value::to_value;
 
@@ -16,8 +17,10 @@ use crate::yaml::value::to_value;
 pub(super) fn legacy_stream(input: &str, args: &KrmArgs) -> anyhow::Result<String> {
     let config = match &args.plugin_config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let bytes = read_regular_file(path)
                 .with_context(|| format!("reading plugin config {}", path.display()))?;
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("plugin config {}: not UTF-8", path.display()))?;
             let docs = tree::parse(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
             docs.first()
                 .map(to_value)

@@ -27,7 +27,9 @@ use serde_json::{json, Value};
 
 use crate::edit::{self, layout, splice};
 use crate::fix::process::edit_object;
-use crate::fix::{verify::verify as verify_documents, PolicyArgs};
+use crate::fix::verify::{verify as verify_documents, Expected};
+use crate::fix::PolicyArgs;
+use crate::yaml::limits::Limits;
 use crate::yaml::tree;
 use crate::yaml::value::to_value;
 use legacy::legacy_stream;
@@ -171,7 +173,7 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
             splices.extend(edits);
             splice::apply(body, splices).map_err(|e| e.to_string())
         })
-        .and_then(|text| verify_documents(&docs, &text, &[Some(expected)]).map(|()| text));
+        .and_then(|text| verify_documents(&docs, &text, &[Expected::Value(expected)], &Limits::default()).map(|()| text));
     match edited {
         Ok(text) => Ok(text),
         Err(message) => {

@@ -1,7 +1,9 @@
 //! YAML with positions: a spanned tree from `saphyr-parser` events, its JSON
-//! value, and rendering of new values in the file's own style.
+//! value, and rendering of new values in the file's own style, all under
+//! [`limits::Limits`] (nesting depth, alias expansion) whatever the input.
 //! See docs/yaml-parser.md for why these crates.
 
+pub mod limits;
 pub mod offsets;
 pub mod render;
 pub mod scalar;

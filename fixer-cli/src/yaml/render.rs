@@ -1,8 +1,13 @@
 //! Writing new values in the style of the file they go into: block YAML with
 //! the file's indentation step and line ending, YAML flow, or JSON.
+//!
+//! Rendering recurses into the value, so every public function first
+//! measures its depth (without recursing) and refuses a value nested deeper
+//! than [`MAX_DEPTH`].
 
 use serde_json::Value;
 
+use super::limits::{check_value_depth, LimitError, MAX_DEPTH};
 use super::scalar::{json_quote, render_string};
 
 /// How the file being edited is written.
@@ -23,7 +28,7 @@ fn yaml_scalar(value: &Value) -> String {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::Array(_) | Value::Object(_) => flow(value, false),
+        Value::Array(_) | Value::Object(_) => flow_of(value, false),
     }
 }
 
@@ -36,17 +41,22 @@ fn key_text(key: &str, json: bool) -> String {
 }
 
 /// A value on one line: YAML flow style (`{type: RuntimeDefault}`) or JSON.
-pub fn flow(value: &Value, json: bool) -> String {
+pub fn flow(value: &Value, json: bool) -> Result<String, LimitError> {
+    check_value_depth(value, MAX_DEPTH)?;
+    Ok(flow_of(value, json))
+}
+
+fn flow_of(value: &Value, json: bool) -> String {
     match value {
         Value::Object(map) => {
             let parts: Vec<String> = map
                 .iter()
-                .map(|(k, v)| format!("{}: {}", key_text(k, json), flow(v, json)))
+                .map(|(k, v)| format!("{}: {}", key_text(k, json), flow_of(v, json)))
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }
         Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(|v| flow(v, json)).collect();
+            let parts: Vec<String> = items.iter().map(|v| flow_of(v, json)).collect();
             format!("[{}]", parts.join(", "))
         }
         _ if json => value.to_string(),
@@ -55,10 +65,16 @@ pub fn flow(value: &Value, json: bool) -> String {
 }
 
 /// `key: value` as block YAML lines at `indent`, each ending with a newline.
-pub fn block_entry(key: &str, value: &Value, indent: usize, layout: &Layout) -> String {
+pub fn block_entry(
+    key: &str,
+    value: &Value,
+    indent: usize,
+    layout: &Layout,
+) -> Result<String, LimitError> {
+    check_value_depth(value, MAX_DEPTH)?;
     let mut out = String::new();
     push_block_entry(&mut out, key, value, indent, layout);
-    out
+    Ok(out)
 }
 
 fn push_block_entry(out: &mut String, key: &str, value: &Value, indent: usize, layout: &Layout) {
@@ -86,10 +102,11 @@ fn push_block_entry(out: &mut String, key: &str, value: &Value, indent: usize, l
 
 /// One `- item` of a block sequence whose dashes sit at `indent`, ending
 /// with a newline.
-pub fn block_item(item: &Value, indent: usize, layout: &Layout) -> String {
+pub fn block_item(item: &Value, indent: usize, layout: &Layout) -> Result<String, LimitError> {
+    check_value_depth(item, MAX_DEPTH)?;
     let mut out = String::new();
     push_block_item(&mut out, item, indent, layout);
-    out
+    Ok(out)
 }
 
 fn push_block_item(out: &mut String, item: &Value, indent: usize, layout: &Layout) {
@@ -110,10 +127,11 @@ fn push_block_item(out: &mut String, item: &Value, indent: usize, layout: &Layou
 }
 
 /// The entries of a non-empty object as block lines at `indent`.
-pub fn block_mapping(value: &Value, indent: usize, layout: &Layout) -> String {
+pub fn block_mapping(value: &Value, indent: usize, layout: &Layout) -> Result<String, LimitError> {
+    check_value_depth(value, MAX_DEPTH)?;
     let mut out = String::new();
     push_block_mapping(&mut out, value, indent, layout);
-    out
+    Ok(out)
 }
 
 fn push_block_mapping(out: &mut String, value: &Value, indent: usize, layout: &Layout) {
@@ -126,11 +144,17 @@ fn push_block_mapping(out: &mut String, value: &Value, indent: usize, layout: &L
 
 /// `"key": value` as pretty JSON starting at `indent` (the first line is not
 /// indented by this function; nested lines are), without trailing comma.
-pub fn json_entry(key: &str, value: &Value, indent: usize, layout: &Layout) -> String {
+pub fn json_entry(
+    key: &str,
+    value: &Value,
+    indent: usize,
+    layout: &Layout,
+) -> Result<String, LimitError> {
+    check_value_depth(value, MAX_DEPTH)?;
     let mut out = json_quote(key);
     out.push_str(": ");
     push_json(&mut out, value, indent, layout);
-    out
+    Ok(out)
 }
 
 fn push_json(out: &mut String, value: &Value, indent: usize, layout: &Layout) {
@@ -152,7 +176,7 @@ fn push_json(out: &mut String, value: &Value, indent: usize, layout: &Layout) {
             out.push_str(&" ".repeat(indent));
             out.push('}');
         }
-        _ => out.push_str(&flow(value, true)),
+        _ => out.push_str(&flow_of(value, true)),
     }
 }
 
@@ -172,7 +196,7 @@ mod tests {
     fn block_entries_nest_by_the_step() {
         let v = json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "a/b.json"}});
         assert_eq!(
-            block_entry("securityContext", &v, 4, &YAML),
+            block_entry("securityContext", &v, 4, &YAML).unwrap(),
             "    securityContext:\n      seccompProfile:\n        type: Localhost\n        localhostProfile: a/b.json\n"
         );
         let crlf4 = Layout {
@@ -181,7 +205,7 @@ mod tests {
             json: false,
         };
         assert_eq!(
-            block_entry("a", &json!({"b": true}), 0, &crlf4),
+            block_entry("a", &json!({"b": true}), 0, &crlf4).unwrap(),
             "a:\r\n    b: true\r\n"
         );
     }
@@ -190,7 +214,7 @@ mod tests {
     fn block_sequences_of_mappings() {
         let v = json!([{"message": "m", "field": {"path": "a.b"}}, "x"]);
         assert_eq!(
-            block_entry("results", &v, 0, &YAML),
+            block_entry("results", &v, 0, &YAML).unwrap(),
             "results:\n- message: m\n  field:\n    path: a.b\n- x\n"
         );
     }
@@ -198,16 +222,32 @@ mod tests {
     #[test]
     fn flow_and_json_renderings() {
         let v = json!({"type": "RuntimeDefault"});
-        assert_eq!(flow(&v, false), "{type: RuntimeDefault}");
-        assert_eq!(flow(&v, true), "{\"type\": \"RuntimeDefault\"}");
+        assert_eq!(flow(&v, false).unwrap(), "{type: RuntimeDefault}");
+        assert_eq!(flow(&v, true).unwrap(), "{\"type\": \"RuntimeDefault\"}");
         let json = Layout {
             newline: "\n",
             step: 2,
             json: true,
         };
         assert_eq!(
-            json_entry("sc", &json!({"p": {"t": "R"}}), 4, &json),
+            json_entry("sc", &json!({"p": {"t": "R"}}), 4, &json).unwrap(),
             "\"sc\": {\n      \"p\": {\n        \"t\": \"R\"\n      }\n    }"
         );
+    }
+
+    #[test]
+    fn values_deeper_than_the_limit_are_refused_before_recursing() {
+        let mut v = json!("x");
+        for _ in 0..MAX_DEPTH {
+            v = json!([v]);
+        }
+        assert!(flow(&v, false).is_ok());
+        let v = json!({ "k": v });
+        let refused = Err(LimitError::TooDeep { max: MAX_DEPTH });
+        assert_eq!(flow(&v, true), refused);
+        assert_eq!(block_entry("a", &v, 0, &YAML), refused);
+        assert_eq!(block_item(&v, 0, &YAML), refused);
+        assert_eq!(block_mapping(&v, 0, &YAML), refused);
+        assert_eq!(json_entry("a", &v, 0, &YAML), refused);
     }
 }

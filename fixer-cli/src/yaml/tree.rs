@@ -7,6 +7,7 @@
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
 
+use super::limits::{LimitError, Limits};
 use super::offsets::CharToByte;
 
 /// How a scalar was written.
@@ -134,6 +135,17 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+impl SyntaxError {
+    /// A limit crossed at a 1-based line and 0-based column.
+    pub fn limit(line: usize, col0: usize, err: LimitError) -> Self {
+        SyntaxError {
+            line,
+            col: col0 + 1,
+            message: err.to_string(),
+        }
+    }
+}
+
 impl From<saphyr_parser::ScanError> for SyntaxError {
     fn from(err: saphyr_parser::ScanError) -> Self {
         let mark = err.marker();
@@ -162,15 +174,25 @@ struct Builder<'t> {
     map: CharToByte,
     stack: Vec<Frame>,
     docs: Vec<Document>,
+    max_depth: usize,
 }
 
-/// Parses a YAML stream (no BOM: strip it first) into spanned documents.
+/// Parses a YAML stream (no BOM: strip it first) into spanned documents,
+/// under the default [`Limits`].
 pub fn parse(text: &str) -> Result<Vec<Document>, SyntaxError> {
+    parse_with(text, &Limits::default())
+}
+
+/// Parses a YAML stream into spanned documents; collections nested deeper
+/// than `limits.max_depth` are an error at the collection that crosses it,
+/// found before anything deeper is built.
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Vec<Document>, SyntaxError> {
     let mut builder = Builder {
         text,
         map: CharToByte::new(text),
         stack: Vec::new(),
         docs: Vec::new(),
+        max_depth: limits.max_depth,
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
@@ -269,6 +291,18 @@ impl Builder<'_> {
             Event::Alias(id) => {
                 let node = self.head(&span, 0, None, Kind::Alias(id));
                 self.finish(node);
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..)
+                if self.stack.len() >= self.max_depth =>
+            {
+                let err = LimitError::TooDeep {
+                    max: self.max_depth,
+                };
+                return Err(SyntaxError::limit(
+                    span.start.line(),
+                    span.start.col(),
+                    err,
+                ));
             }
             Event::MappingStart(anchor, tag) => {
                 let flow = !span.is_empty();
