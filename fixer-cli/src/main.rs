@@ -1,25 +1,16 @@
 //! `seccomp-fix`: the command-line front end of seccomp-defaulter.
 //!
 //! `main` only parses arguments and dispatches; every subcommand lives in its
-//! own module with an `Args` struct and a `run` function returning the exit code.
+//! own module of the library (`lib.rs`) with an `Args` struct and a `run`
+//! function returning the exit code.
 #![forbid(unsafe_code)]
-
-mod admission_policy;
-#[cfg(feature = "audit")]
-mod audit_cmd;
-mod chart;
-mod edit;
-mod fix;
-mod input;
-mod krm;
-mod patch_cmd;
-mod policy_args;
-mod report;
-mod yaml;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+#[cfg(feature = "audit")]
+use seccomp_fixer::audit_cmd;
+use seccomp_fixer::{admission_policy, fix, krm, patch_cmd};
 
 /// Sets `securityContext.seccompProfile: RuntimeDefault` in Kubernetes manifests
 /// and migrates the deprecated seccomp annotations.

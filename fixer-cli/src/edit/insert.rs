@@ -61,18 +61,17 @@ impl Editor<'_> {
             return Ok(());
         };
         let multi_line = text[mapping.start + 1..first_key.start].contains('\n');
-        if multi_line && starts_line(text, first_key.start) {
-            let indent = first_key.col;
+        let at = line_start(text, first_key.start);
+        // The whitespace before the first key: spaces, or tabs in JSON.
+        let indent = &text[at..first_key.start];
+        if multi_line && indent.bytes().all(|b| b == b' ' || b == b'\t') {
             let body = if json {
                 render::json_entry(key, value, indent, &self.layout).map_err(too_deep)?
             } else {
                 format!("{key_text}: {}", render::flow(value, false).map_err(too_deep)?)
             };
-            let at = line_start(text, first_key.start);
-            self.splices.push(Splice::insert(
-                at,
-                format!("{}{body},{nl}", " ".repeat(indent)),
-            ));
+            self.splices
+                .push(Splice::insert(at, format!("{indent}{body},{nl}")));
         } else {
             let Some((_, last_value)) = entries.last() else {
                 return Err(unsupported(pointer, mapping, "empty flow mapping"));

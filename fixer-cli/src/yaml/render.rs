@@ -142,38 +142,45 @@ fn push_block_mapping(out: &mut String, value: &Value, indent: usize, layout: &L
     }
 }
 
-/// `"key": value` as pretty JSON starting at `indent` (the first line is not
-/// indented by this function; nested lines are), without trailing comma.
+/// `"key": value` as pretty JSON for a line indented by `indent` (the
+/// whitespace before the key, spaces or tabs; the first line is not indented
+/// by this function, nested lines are), without trailing comma. Nested lines
+/// add one tab when `indent` has tabs, else the layout's step in spaces.
 pub fn json_entry(
     key: &str,
     value: &Value,
-    indent: usize,
+    indent: &str,
     layout: &Layout,
 ) -> Result<String, LimitError> {
     check_value_depth(value, MAX_DEPTH)?;
+    let unit = if indent.contains('\t') {
+        "\t".to_owned()
+    } else {
+        " ".repeat(layout.step)
+    };
     let mut out = json_quote(key);
     out.push_str(": ");
-    push_json(&mut out, value, indent, layout);
+    push_json(&mut out, value, indent, &unit, layout.newline);
     Ok(out)
 }
 
-fn push_json(out: &mut String, value: &Value, indent: usize, layout: &Layout) {
+fn push_json(out: &mut String, value: &Value, indent: &str, unit: &str, newline: &str) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             out.push('{');
-            let inner = indent + layout.step;
+            let inner = format!("{indent}{unit}");
             for (i, (k, v)) in map.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(layout.newline);
-                out.push_str(&" ".repeat(inner));
+                out.push_str(newline);
+                out.push_str(&inner);
                 out.push_str(&json_quote(k));
                 out.push_str(": ");
-                push_json(out, v, inner, layout);
+                push_json(out, v, &inner, unit, newline);
             }
-            out.push_str(layout.newline);
-            out.push_str(&" ".repeat(indent));
+            out.push_str(newline);
+            out.push_str(indent);
             out.push('}');
         }
         _ => out.push_str(&flow_of(value, true)),
@@ -230,8 +237,12 @@ mod tests {
             json: true,
         };
         assert_eq!(
-            json_entry("sc", &json!({"p": {"t": "R"}}), 4, &json).unwrap(),
+            json_entry("sc", &json!({"p": {"t": "R"}}), "    ", &json).unwrap(),
             "\"sc\": {\n      \"p\": {\n        \"t\": \"R\"\n      }\n    }"
+        );
+        assert_eq!(
+            json_entry("sc", &json!({"p": 1}), "\t\t", &json).unwrap(),
+            "\"sc\": {\n\t\t\t\"p\": 1\n\t\t}"
         );
     }
 
@@ -248,6 +259,6 @@ mod tests {
         assert_eq!(block_entry("a", &v, 0, &YAML), refused);
         assert_eq!(block_item(&v, 0, &YAML), refused);
         assert_eq!(block_mapping(&v, 0, &YAML), refused);
-        assert_eq!(json_entry("a", &v, 0, &YAML), refused);
+        assert_eq!(json_entry("a", &v, "", &YAML), refused);
     }
 }

@@ -231,6 +231,22 @@ fn quoted_end(text: &str, start: usize, style: Style) -> Option<usize> {
     None
 }
 
+/// Where a block scalar's text ends, given its span `start..span_end` (which
+/// runs on to the next token). Normally at its last content character. A
+/// keep-chomped scalar (`|+`) whose value ends in blank lines owns them: it
+/// ends on the last of its line breaks, so that lines inserted after it go
+/// after them and do not become part of its value.
+fn block_scalar_end(text: &str, start: usize, span_end: usize, kind: &Kind) -> usize {
+    let span_text = &text[start..span_end];
+    let keeps_blank_lines = matches!(kind, Kind::Scalar { value, .. } if value.ends_with("\n\n"));
+    if keeps_blank_lines {
+        if let Some(last_break) = span_text.strip_suffix('\n') {
+            return start + last_break.strip_suffix('\r').unwrap_or(last_break).len();
+        }
+    }
+    start + span_text.trim_end().len()
+}
+
 fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
     tag.filter(|t| t.is_yaml_core_schema())
         .map(|t| t.suffix.clone())
@@ -253,6 +269,37 @@ impl Builder<'_> {
             end: self.pos(&span.end),
             line: span.start.line(),
             col: span.start.col(),
+            anchor,
+            core_tag: core_tag(tag),
+            kind,
+        }
+    }
+
+    /// The head of a collection. Its span runs from its anchor or tag (if
+    /// any) to the end of its start token: `{`/`[` for a flow collection, an
+    /// empty token at the first key or dash for a block one. The node starts
+    /// at that brace or first key, whatever properties come before it.
+    fn collection_head(
+        &self,
+        span: &Span,
+        anchor: usize,
+        tag: Option<&saphyr_parser::Tag>,
+        mut kind: Kind,
+    ) -> Node {
+        let end = self.pos(&span.end);
+        let flow = !span.is_empty()
+            && end > 0
+            && matches!(self.text.as_bytes().get(end - 1), Some(b'{' | b'['));
+        match &mut kind {
+            Kind::Mapping { flow: f, .. } | Kind::Sequence { flow: f, .. } => *f = flow,
+            _ => {}
+        }
+        let back = usize::from(flow);
+        Node {
+            start: end - back,
+            end,
+            line: span.end.line(),
+            col: span.end.col().saturating_sub(back),
             anchor,
             core_tag: core_tag(tag),
             kind,
@@ -282,9 +329,7 @@ impl Builder<'_> {
                     // The parser's span of a quoted scalar runs on over a trailing comment.
                     node.end = end;
                 } else if matches!(style, Style::Literal | Style::Folded) {
-                    // The span runs to the next token; stop at the last content character.
-                    let trimmed = self.text[node.start..node.end].trim_end().len();
-                    node.end = node.start + trimmed;
+                    node.end = block_scalar_end(self.text, node.start, node.end, &node.kind);
                 }
                 self.finish(node);
             }
@@ -305,16 +350,11 @@ impl Builder<'_> {
                 ));
             }
             Event::MappingStart(anchor, tag) => {
-                let flow = !span.is_empty();
-                let head = self.head(
-                    &span,
-                    anchor,
-                    tag.as_deref(),
-                    Kind::Mapping {
-                        entries: Vec::new(),
-                        flow,
-                    },
-                );
+                let kind = Kind::Mapping {
+                    entries: Vec::new(),
+                    flow: false,
+                };
+                let head = self.collection_head(&span, anchor, tag.as_deref(), kind);
                 self.stack.push(Frame::Mapping {
                     head,
                     entries: Vec::new(),
@@ -322,16 +362,11 @@ impl Builder<'_> {
                 });
             }
             Event::SequenceStart(anchor, tag) => {
-                let flow = !span.is_empty();
-                let head = self.head(
-                    &span,
-                    anchor,
-                    tag.as_deref(),
-                    Kind::Sequence {
-                        items: Vec::new(),
-                        flow,
-                    },
-                );
+                let kind = Kind::Sequence {
+                    items: Vec::new(),
+                    flow: false,
+                };
+                let head = self.collection_head(&span, anchor, tag.as_deref(), kind);
                 self.stack.push(Frame::Sequence {
                     head,
                     items: Vec::new(),

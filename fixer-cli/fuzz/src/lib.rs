@@ -1,0 +1,92 @@
+//! What the fixer's fuzz targets check, and the manifest generator of the
+//! structure-aware target. Kept next to the editor so they move with it.
+#![forbid(unsafe_code)]
+
+pub mod manifest;
+
+use seccomp_core::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
+use seccomp_fixer::fix::process::{process, Status};
+
+/// A policy from the bits of one byte: harden, keep annotations, no
+/// migration, a Localhost default, a custom kind.
+pub fn policy_from_byte(bits: u8) -> Policy {
+    let mut policy = Policy::default();
+    if bits & 1 != 0 {
+        policy.unconfined = UnconfinedMode::Harden;
+    }
+    if bits & 2 != 0 {
+        policy.keep_annotations = true;
+    }
+    if bits & 4 != 0 {
+        policy.migrate_annotations = false;
+    }
+    if bits & 8 != 0 {
+        policy.default_profile = DefaultProfile {
+            kind: DefaultProfileType::Localhost,
+            localhost_profile: Some("profiles/default.json".to_owned()),
+        };
+    }
+    if bits & 16 != 0 {
+        policy.custom_kinds.push(CustomKind {
+            api_version: "argoproj.io/v1alpha1".to_owned(),
+            kind: "Rollout".to_owned(),
+            pod_spec_pointer: "/spec/template/spec".to_owned(),
+        });
+    }
+    policy
+}
+
+/// Any text: the fixer never panics (the fuzzer sees an abort), never fails
+/// its own verification, and a fixed text has nothing left to fix.
+pub fn check_fix(text: &str, policy: &Policy, json_hint: bool) -> Option<String> {
+    let first = process(text, policy, json_hint);
+    if let Status::Internal(message) = &first.status {
+        panic!("internal error: {message}\n--- input:\n{text}");
+    }
+    let fixed = first.new_text?;
+    let again = process(&fixed, policy, json_hint);
+    assert!(
+        again.new_text.is_none() && !matches!(again.status, Status::Internal(_)),
+        "fixing the fixed text changes it again ({:?})\n--- input:\n{text}\n--- fixed:\n{fixed}",
+        again.status
+    );
+    Some(fixed)
+}
+
+/// A generated manifest: valid YAML (or JSON) that the fixer must read, and
+/// whose fix may only add lines, change lines that hold a flow collection or
+/// an emptied or null value it edits, and drop legacy annotation lines.
+pub fn check_minimal_fix(generated: &manifest::Generated, policy: &Policy) {
+    let text = &generated.text;
+    let first = process(text, policy, generated.json);
+    assert!(
+        !matches!(first.status, Status::Invalid(_)),
+        "generated text rejected: {:?}\n--- input:\n{text}",
+        first.status
+    );
+    let Some(fixed) = check_fix(text, policy, generated.json) else {
+        return;
+    };
+    if generated.json {
+        let body = fixed.trim_start_matches('\u{feff}');
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(body);
+        assert!(parsed.is_ok(), "JSON fixed into non-JSON:\n{fixed}");
+    }
+    let diff = similar::TextDiff::from_lines(text.as_str(), fixed.as_str());
+    for change in diff.iter_all_changes() {
+        if change.tag() != similar::ChangeTag::Delete {
+            continue;
+        }
+        let line = change.value();
+        let allowed = line.contains("seccomp.security.alpha.kubernetes.io")
+            || line.contains("annotations")
+            || line.contains("securityContext")
+            || line.contains("seccompProfile")
+            || line.contains('{')
+            || line.contains('[');
+        assert!(
+            allowed,
+            "the fix rewrote a line it had no reason to touch: {line:?}\n--- input:\n{text}\n--- fixed:\n{fixed}"
+        );
+    }
+}

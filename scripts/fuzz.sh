@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# scripts/fuzz.sh SECONDS [TARGET...]
+#
+# Runs every cargo-fuzz target for SECONDS each (or only the TARGETs named),
+# one after the other, and fails on the first crash, timeout or leak of
+# memory past the limits below. A target is any [[bin]] of a fuzz crate:
+# every `*/fuzz/Cargo.toml` under the top-level folders (fixer-cli/fuzz,
+# shared/fuzz, ...) is found, so adding a target is adding a file under its
+# crate's fuzz_targets/ and a [[bin]] entry; adding a crate is adding a
+# `<folder>/fuzz/` made like the others.
+#
+# No nightly toolchain can be installed here: the stable toolchain builds
+# the targets with RUSTC_BOOTSTRAP=1 (cargo-fuzz passes -Z flags) and
+# --sanitizer none (the code is #![forbid(unsafe_code)]; AddressSanitizer
+# would only slow the search). Debug assertions stay on (cargo-fuzz's
+# default), so arithmetic overflow is a crash.
+#
+# cargo-fuzz itself is installed, pinned, into the cache when missing. The
+# build directory and the growing corpora live in the cache too, outside
+# git: ${XDG_CACHE_HOME:-$HOME/.cache}/seccomp-defaulter/. Seeds come from
+# the golden files. Crashes are written to <crate>/fuzz/artifacts/<target>/
+# (ignored by git); every one found becomes a regression test named after
+# the bug (see docs/fuzzing.md).
+#
+# Environment: FUZZ_JOBS (default 1) runs that many libFuzzer workers per
+# target; FUZZ_NICE (default 0) is the nice level for long background runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
+  echo "usage: scripts/fuzz.sh SECONDS [TARGET...]" >&2
+  exit 2
+fi
+seconds=$1
+shift
+
+CARGO_FUZZ_VERSION=0.13.2
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/seccomp-defaulter"
+tool_root="$cache/cargo-fuzz-$CARGO_FUZZ_VERSION"
+if ! [ -x "$tool_root/bin/cargo-fuzz" ]; then
+  echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION into $tool_root"
+  cargo install --locked --quiet cargo-fuzz --version "$CARGO_FUZZ_VERSION" --root "$tool_root"
+fi
+export PATH="$tool_root/bin:$PATH"
+export RUSTC_BOOTSTRAP=1
+target_dir="$cache/fuzz-target"
+jobs=${FUZZ_JOBS:-1}
+nice_level=${FUZZ_NICE:-0}
+
+# Seeds per target (read-only corpus directories besides the cache's own).
+seeds_for() {
+  case "$1" in
+    yaml_bytes | yaml_manifest) echo "fixer-cli/tests/data/golden" ;;
+    *) echo "" ;;
+  esac
+}
+
+root=$(pwd)
+parallel=()
+if [ "$jobs" -gt 1 ]; then
+  parallel=(-jobs="$jobs" -workers="$jobs")
+fi
+ran=0
+for manifest in */fuzz/Cargo.toml; do
+  crate_dir=$(dirname "$manifest")
+  # `cargo fuzz list` reads the crate's [[bin]] targets.
+  for target in $(cd "$crate_dir/.." && cargo fuzz list); do
+    if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$target"; then
+      continue
+    fi
+    corpus="$cache/corpus/$target"
+    mkdir -p "$corpus"
+    seeds=$(seeds_for "$target")
+    echo "== fuzz $target ($crate_dir) for ${seconds}s"
+    (
+      cd "$crate_dir/.."
+      nice -n "$nice_level" cargo fuzz run "$target" --sanitizer none \
+        --target-dir "$target_dir" "$corpus" ${seeds:+"$root/$seeds"} -- \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 ${parallel[@]+"${parallel[@]}"}
+    )
+    ran=$((ran + 1))
+  done
+done
+if [ $# -gt 0 ] && [ "$ran" -ne $# ]; then
+  echo "fuzz.sh: some of the named targets do not exist: $*" >&2
+  exit 2
+fi
+if [ "$ran" -eq 0 ]; then
+  echo "fuzz.sh: no fuzz targets found" >&2
+  exit 2
+fi
+echo "== fuzzed $ran targets for ${seconds}s each"
