@@ -7,6 +7,8 @@
 
 mod bench;
 mod chart_input;
+#[cfg(test)]
+mod fuzz_regressions;
 pub mod process;
 #[cfg(test)]
 mod proptests;

@@ -240,7 +240,10 @@ fn block_scalar_end(text: &str, start: usize, span_end: usize, kind: &Kind) -> u
     let span_text = &text[start..span_end];
     let keeps_blank_lines = matches!(kind, Kind::Scalar { value, .. } if value.ends_with("\n\n"));
     if keeps_blank_lines {
-        if let Some(last_break) = span_text.strip_suffix('\n') {
+        // The span stops at the first token after the scalar, after the
+        // indentation of its line.
+        let lines = span_text.trim_end_matches([' ', '\t']);
+        if let Some(last_break) = lines.strip_suffix('\n') {
             return start + last_break.strip_suffix('\r').unwrap_or(last_break).len();
         }
     }

@@ -1,0 +1,30 @@
+//! Regression tests for what the fuzz targets (fixer-cli/fuzz) found, one
+//! per bug, named after it: the minimised input is fixed (or refused)
+//! without an internal error, and fixing the result changes nothing more.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use seccomp_core::Policy;
+
+use super::process::{process, Status};
+
+/// Fixes `text` under the default policy, asserting what every fuzz target
+/// asserts, and returns the fixed text.
+fn fixed(text: &str) -> String {
+    let first = process(text, &Policy::default(), false);
+    assert_eq!(first.status, Status::Changed, "{text}");
+    let new = first.new_text.expect("a changed text");
+    let again = process(&new, &Policy::default(), false);
+    assert!(again.new_text.is_none(), "not idempotent:\n{new}");
+    new
+}
+
+#[test]
+fn keep_chomped_scalar_before_a_less_indented_comment_keeps_its_blank_line() {
+    let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      args:\n        - |+\n          x\n\n    # note\n";
+    let new = fixed(text);
+    assert_eq!(
+        new,
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      args:\n        - |+\n          x\n\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n    # note\n"
+    );
+}
