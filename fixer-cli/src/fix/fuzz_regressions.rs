@@ -28,3 +28,14 @@ fn keep_chomped_scalar_before_a_less_indented_comment_keeps_its_blank_line() {
         "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      args:\n        - |+\n          x\n\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n    # note\n"
     );
 }
+
+#[test]
+fn flow_mapping_whose_brace_token_runs_over_spaces_is_edited_as_flow() {
+    // saphyr-parser's `{` token may take the spaces after it.
+    let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\":\n{      \"containers\": [\n  {}\n  ]\n}}\n";
+    let new = fixed(text);
+    assert!(
+        new.contains("], \"securityContext\": {\"seccompProfile\": {\"type\": \"RuntimeDefault\"}}\n}}"),
+        "{new}"
+    );
+}

@@ -279,9 +279,10 @@ impl Builder<'_> {
     }
 
     /// The head of a collection. Its span runs from its anchor or tag (if
-    /// any) to the end of its start token: `{`/`[` for a flow collection, an
-    /// empty token at the first key or dash for a block one. The node starts
-    /// at that brace or first key, whatever properties come before it.
+    /// any) to the end of its start token: `{`/`[` (sometimes with the
+    /// whitespace after it) for a flow collection, an empty token at the
+    /// first key or dash for a block one. The node starts at that brace or
+    /// first key, whatever properties come before it.
     fn collection_head(
         &self,
         span: &Span,
@@ -289,20 +290,35 @@ impl Builder<'_> {
         tag: Option<&saphyr_parser::Tag>,
         mut kind: Kind,
     ) -> Node {
-        let end = self.pos(&span.end);
-        let flow = !span.is_empty()
-            && end > 0
-            && matches!(self.text.as_bytes().get(end - 1), Some(b'{' | b'['));
+        let from = self.pos(&span.start);
+        let to = self.pos(&span.end);
+        let head = self.text[from..to].trim_end();
+        let flow = head.ends_with(['{', '[']);
         match &mut kind {
             Kind::Mapping { flow: f, .. } | Kind::Sequence { flow: f, .. } => *f = flow,
             _ => {}
         }
-        let back = usize::from(flow);
+        let (start, line, col) = if flow {
+            // The brace: on the span's first line unless properties and
+            // line breaks come before it.
+            let brace = head.len() - 1;
+            let before = &head[..brace];
+            match before.rfind('\n') {
+                Some(nl) => (
+                    from + brace,
+                    span.start.line() + before.matches('\n').count(),
+                    before[nl + 1..].chars().count(),
+                ),
+                None => (from + brace, span.start.line(), span.start.col() + before.chars().count()),
+            }
+        } else {
+            (to, span.end.line(), span.end.col())
+        };
         Node {
-            start: end - back,
-            end,
-            line: span.end.line(),
-            col: span.end.col().saturating_sub(back),
+            start,
+            end: start + usize::from(flow),
+            line,
+            col,
             anchor,
             core_tag: core_tag(tag),
             kind,
