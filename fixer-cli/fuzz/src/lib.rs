@@ -55,7 +55,8 @@ pub fn check_fix(text: &str, policy: &Policy, json_hint: bool) -> Option<String>
 
 /// A generated manifest: valid YAML (or JSON) that the fixer must read, and
 /// whose fix may only add lines, change lines that hold a flow collection or
-/// an emptied or null value it edits, and drop legacy annotation lines.
+/// a null value or a hardened `Unconfined` it edits, and drop legacy annotation lines with the
+/// `annotations:` and template `metadata:` they empty.
 pub fn check_minimal_fix(generated: &manifest::Generated, policy: &Policy) {
     let text = &generated.text;
     let first = process(text, policy, generated.json);
@@ -73,15 +74,42 @@ pub fn check_minimal_fix(generated: &manifest::Generated, policy: &Policy) {
         assert!(parsed.is_ok(), "JSON fixed into non-JSON:\n{fixed}");
     }
     let diff = similar::TextDiff::from_lines(text.as_str(), fixed.as_str());
+    let added: Vec<&str> = diff
+        .iter_all_changes()
+        .filter(|c| c.tag() == similar::ChangeTag::Insert)
+        .map(|c| c.value())
+        .collect();
     for change in diff.iter_all_changes() {
         if change.tag() != similar::ChangeTag::Delete {
             continue;
         }
         let line = change.value();
-        let allowed = line.contains("seccomp.security.alpha.kubernetes.io")
+        // The last line of a text without a final line break gets one when
+        // lines are added after it.
+        let gains_break = !line.ends_with('\n')
+            && (fixed.contains(&format!("{line}\n")) || fixed.contains(&format!("{line}\r\n")));
+        // In JSON, removing the last entry takes the comma before it.
+        let loses_comma = line
+            .trim_end()
+            .strip_suffix(',')
+            .is_some_and(|kept| fixed.contains(&format!("{kept}\n")));
+        // The closing line of a removed JSON map, unless it was rewritten
+        // into a longer line (`]` into `], "securityContext": ...`).
+        let kept = line.trim_end();
+        let closes_removed = kept.trim().chars().all(|c| matches!(c, '}' | ']' | ','))
+            && !added.iter().any(|a| {
+                a.strip_prefix(kept)
+                    .is_some_and(|rest| rest.trim().chars().any(|c| c != ','))
+            });
+        let allowed = gains_break
+            || loses_comma
+            || closes_removed
+            || line.contains("seccomp.security.alpha.kubernetes.io")
             || line.contains("annotations")
+            || line.contains("metadata")
             || line.contains("securityContext")
             || line.contains("seccompProfile")
+            || line.contains("Unconfined")
             || line.contains('{')
             || line.contains('[');
         assert!(

@@ -59,6 +59,17 @@ pub struct Editor<'t> {
     mappings: HashMap<usize, MappingEdits>,
     /// Byte ranges of removed entries: a mapping emptied inside one needs no `{}`.
     removed: Vec<(usize, usize)>,
+    /// Flow mapping start → its entries' spans and the ones removed: the
+    /// deletions (with their commas) are decided together in `finish`.
+    flow_removals: HashMap<usize, FlowRemovals>,
+}
+
+/// Entries removed from one flow mapping.
+struct FlowRemovals {
+    /// `(key start, value end)` of every entry.
+    spans: Vec<(usize, usize)>,
+    /// Indexes of the removed entries.
+    removed: Vec<usize>,
 }
 
 #[derive(Default)]
@@ -98,6 +109,7 @@ pub fn edit(
         splices: Vec::new(),
         mappings: HashMap::new(),
         removed: Vec::new(),
+        flow_removals: HashMap::new(),
     };
     for op in &patch.0 {
         editor.operation(root, op)?;
@@ -147,6 +159,9 @@ impl Editor<'_> {
     }
 
     fn finish(mut self) -> Result<Vec<Splice>, EditError> {
+        for removals in self.flow_removals.values() {
+            self.splices.extend(removals.deletions());
+        }
         for edits in self.mappings.values() {
             if !edits.gone && edits.total > 0 && edits.removed == edits.total && edits.inserted == 0
             {
@@ -191,6 +206,35 @@ impl Editor<'_> {
                         }
                     )
                 })
+    }
+}
+
+impl FlowRemovals {
+    /// One deletion per run of removed entries: up to the next kept entry's
+    /// key, or, for a run that ends the mapping, from the end of the kept
+    /// entry before it (its comma goes too), so no comma dangles.
+    fn deletions(&self) -> Vec<Splice> {
+        let mut removed = self.removed.clone();
+        removed.sort_unstable();
+        removed.dedup();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < removed.len() {
+            let first = removed[i];
+            let mut last = first;
+            while i + 1 < removed.len() && removed[i + 1] == last + 1 {
+                i += 1;
+                last = removed[i];
+            }
+            i += 1;
+            let (start, end) = match (self.spans.get(last + 1), first.checked_sub(1)) {
+                (Some(&(next_key, _)), _) => (self.spans[first].0, next_key),
+                (None, Some(before)) => (self.spans[before].1, self.spans[last].1),
+                (None, None) => (self.spans[first].0, self.spans[last].1),
+            };
+            out.push(Splice::delete(start, end));
+        }
+        out
     }
 }
 

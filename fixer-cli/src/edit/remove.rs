@@ -4,7 +4,7 @@
 use super::lines::{line_start, next_line, starts_line};
 use super::path::{check_subtree, Step};
 use super::splice::Splice;
-use super::{unsupported, EditError, Editor};
+use super::{unsupported, EditError, Editor, FlowRemovals};
 use crate::yaml::tree::{Kind, Node};
 
 impl Editor<'_> {
@@ -30,15 +30,14 @@ impl Editor<'_> {
         };
         let text = self.text;
         if *flow {
-            let value = &entries[index].1;
-            let (start, end) = if let Some((next_key, _)) = entries.get(index + 1) {
-                (key.start, next_key.start)
-            } else if index > 0 {
-                (entries[index - 1].1.end, value.end)
-            } else {
-                (key.start, value.end)
-            };
-            self.splices.push(Splice::delete(start, end));
+            let removals = self
+                .flow_removals
+                .entry(mapping.start)
+                .or_insert_with(|| FlowRemovals {
+                    spans: entries.iter().map(|(k, v)| (k.start, v.end)).collect(),
+                    removed: Vec::new(),
+                });
+            removals.removed.push(index);
             return Ok(());
         }
         if !starts_line(text, key.start) {

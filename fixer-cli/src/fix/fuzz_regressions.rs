@@ -39,3 +39,14 @@ fn flow_mapping_whose_brace_token_runs_over_spaces_is_edited_as_flow() {
         "{new}"
     );
 }
+
+#[test]
+fn removing_the_last_two_flow_entries_leaves_no_dangling_comma() {
+    let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"annotations\": {\"example.com/note\": \"x\", \"seccomp.security.alpha.kubernetes.io/pod\": \"runtime/default\", \"container.seccomp.security.alpha.kubernetes.io/c\": \"runtime/default\"}}, \"spec\": {\"containers\": [{\"name\": \"c\"}]}}\n";
+    let new = fixed(text);
+    assert!(
+        new.contains("{\"annotations\": {\"example.com/note\": \"x\"}}"),
+        "{new}"
+    );
+    serde_json::from_str::<serde_json::Value>(&new).expect("still JSON");
+}
