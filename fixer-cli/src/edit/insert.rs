@@ -56,7 +56,10 @@ impl Editor<'_> {
             render_string(key)
         };
         let Some((first_key, _)) = entries.first() else {
-            let inner = format!("{key_text}: {}", render::flow(value, json).map_err(too_deep)?);
+            let inner = format!(
+                "{key_text}: {}",
+                render::flow(value, json).map_err(too_deep)?
+            );
             self.splices.push(Splice::insert(mapping.start + 1, inner));
             return Ok(());
         };
@@ -68,7 +71,10 @@ impl Editor<'_> {
             let body = if json {
                 render::json_entry(key, value, indent, &self.layout).map_err(too_deep)?
             } else {
-                format!("{key_text}: {}", render::flow(value, false).map_err(too_deep)?)
+                format!(
+                    "{key_text}: {}",
+                    render::flow(value, false).map_err(too_deep)?
+                )
             };
             self.splices
                 .push(Splice::insert(at, format!("{indent}{body},{nl}")));
@@ -76,7 +82,10 @@ impl Editor<'_> {
             let Some((_, last_value)) = entries.last() else {
                 return Err(unsupported(pointer, mapping, "empty flow mapping"));
             };
-            let inner = format!(", {key_text}: {}", render::flow(value, json).map_err(too_deep)?);
+            let inner = format!(
+                ", {key_text}: {}",
+                render::flow(value, json).map_err(too_deep)?
+            );
             self.splices.push(Splice::insert(last_value.end, inner));
         }
         Ok(())

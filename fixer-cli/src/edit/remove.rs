@@ -30,13 +30,13 @@ impl Editor<'_> {
         };
         let text = self.text;
         if *flow {
-            let removals = self
-                .flow_removals
-                .entry(mapping.start)
-                .or_insert_with(|| FlowRemovals {
-                    spans: entries.iter().map(|(k, v)| (k.start, v.end)).collect(),
-                    removed: Vec::new(),
-                });
+            let removals =
+                self.flow_removals
+                    .entry(mapping.start)
+                    .or_insert_with(|| FlowRemovals {
+                        spans: entries.iter().map(|(k, v)| (k.start, v.end)).collect(),
+                        removed: Vec::new(),
+                    });
             removals.removed.push(index);
             return Ok(());
         }

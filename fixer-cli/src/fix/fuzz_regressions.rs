@@ -35,7 +35,9 @@ fn flow_mapping_whose_brace_token_runs_over_spaces_is_edited_as_flow() {
     let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\":\n{      \"containers\": [\n  {}\n  ]\n}}\n";
     let new = fixed(text);
     assert!(
-        new.contains("], \"securityContext\": {\"seccompProfile\": {\"type\": \"RuntimeDefault\"}}\n}}"),
+        new.contains(
+            "], \"securityContext\": {\"seccompProfile\": {\"type\": \"RuntimeDefault\"}}\n}}"
+        ),
         "{new}"
     );
 }

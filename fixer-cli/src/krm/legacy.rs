@@ -47,6 +47,9 @@ pub(super) fn legacy_stream(input: &str, args: &KrmArgs) -> anyhow::Result<Strin
     }
     match processed.status {
         Status::Invalid(e) => bail!("stdin:{e}"),
+        // kustomize sends the resources it built, never a template: text
+        // that only parses as one is not a resource stream.
+        Status::Template => bail!("stdin: not a YAML resource stream (looks like a Go template)"),
         Status::Internal(message) => {
             let _ = writeln!(
                 err,

@@ -58,24 +58,69 @@ pub fn run(args: KrmArgs) -> anyhow::Result<ExitCode> {
         .read_to_string(&mut input)
         .context("reading the ResourceList from stdin")?;
     let output = if is_resource_list(&input) {
-        transform(&input, &args.policy)?
+        transform(&input, &args.policy).unwrap_or_else(|err| refused(&err))
     } else {
-        legacy_stream(&input, &args)?
+        Transformed {
+            text: legacy_stream(&input, &args)?,
+            errors: 0,
+        }
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    out.write_all(output.as_bytes())
+    out.write_all(output.text.as_bytes())
         .context("writing to stdout")?;
     out.flush().context("writing to stdout")?;
-    Ok(ExitCode::SUCCESS)
+    // Like kyaml's function framework: error results fail the function.
+    Ok(if output.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The output of the function, and how many of its results are errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transformed {
+    /// The ResourceList text to write.
+    pub text: String,
+    /// Results of severity `error` among those added.
+    pub errors: usize,
+}
+
+/// Input refused (does not parse, is not one ResourceList, `items` is not a
+/// list, the functionConfig policy is invalid): a ResourceList with only an
+/// error result, as the KRM function spec asks, since there are no items
+/// that could be passed on safely. The run exits non-zero.
+fn refused(err: &anyhow::Error) -> Transformed {
+    eprintln!("seccomp-fix: error: {err:#}");
+    let list = json!({
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "results": [{
+            "message": format!("seccomp-fix: invalid input, nothing changed: {err:#}"),
+            "severity": "error",
+        }],
+    });
+    Transformed {
+        text: format!("{list:#}\n"),
+        errors: 1,
+    }
 }
 
 /// Whether the text is a `ResourceList`, decided on its top-level `kind` by
 /// the event pre-scan (no tree is built: the chosen path parses it anyway).
+/// A text that does not parse but has a `kind: ResourceList` line is one
+/// too, so that it is refused with an error result.
 fn is_resource_list(text: &str) -> bool {
     let (_, body) = crate::yaml::strip_bom(text);
-    crate::yaml::scan::scan(body)
-        .is_ok_and(|s| s.docs.first().and_then(|d| d.kind.as_deref()) == Some("ResourceList"))
+    match crate::yaml::scan::scan(body) {
+        Ok(scan) => scan.docs.first().and_then(|d| d.kind.as_deref()) == Some("ResourceList"),
+        Err(_) => body.lines().any(|line| {
+            let line = line.trim_end();
+            line.strip_prefix("kind:")
+                .is_some_and(|kind| matches!(kind.trim(), "ResourceList" | "\"ResourceList\""))
+        }),
+    }
 }
 
 /// The policy: `--config` if given, else the functionConfig's, else the
@@ -98,8 +143,9 @@ fn policy_for(args: &PolicyArgs, function_config: Option<&Value>) -> anyhow::Res
     args.apply_to(base)
 }
 
-/// Fixes a ResourceList text; returns the output text.
-pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
+/// Fixes a ResourceList text; returns the output text, or why the input is
+/// refused.
+pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<Transformed> {
     let (_, body) = crate::yaml::strip_bom(input);
     let docs = tree::parse(body).map_err(|e| anyhow::anyhow!("stdin:{e}"))?;
     let [doc] = docs.as_slice() else {
@@ -109,6 +155,11 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
         );
     };
     let list = to_value(doc).context("reading the ResourceList")?;
+    let items = match list.get("items") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.clone(),
+        Some(_) => bail!("the ResourceList's items is not a list"),
+    };
     if list.get("kind").and_then(Value::as_str) != Some("ResourceList") {
         bail!(
             "stdin is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1)"
@@ -116,11 +167,6 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
     }
     let policy = policy_for(args, list.get("functionConfig"))?;
     let layout = layout::detect(body, &docs, false);
-    let items = list
-        .get("items")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
 
     let mut expected = list.clone();
     let mut results = Vec::new();
@@ -148,6 +194,10 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
             }
         }
     }
+    let errors = results
+        .iter()
+        .filter(|r| r.get("severity").and_then(Value::as_str) == Some("error"))
+        .count();
     // Results of earlier functions stay; ours are appended.
     let add = |path: jsonptr::PointerBuf, value: Value| {
         PatchOperation::Add(json_patch::AddOperation { path, value })
@@ -173,9 +223,17 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
             splices.extend(edits);
             splice::apply(body, splices).map_err(|e| e.to_string())
         })
-        .and_then(|text| verify_documents(&docs, &text, &[Expected::Value(expected)], &Limits::default()).map(|()| text));
+        .and_then(|text| {
+            verify_documents(
+                &docs,
+                &text,
+                &[Expected::Value(expected)],
+                &Limits::default(),
+            )
+            .map(|()| text)
+        });
     match edited {
-        Ok(text) => Ok(text),
+        Ok(text) => Ok(Transformed { text, errors }),
         Err(message) => {
             // Never lose the input: the items unchanged, an error result, as JSON.
             let mut fallback = list;
@@ -189,7 +247,10 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<String> {
                 "severity": "error",
             }));
             fallback["results"] = Value::Array(results);
-            Ok(format!("{fallback:#}\n"))
+            Ok(Transformed {
+                text: format!("{fallback:#}\n"),
+                errors: errors + 1,
+            })
         }
     }
 }

@@ -7,7 +7,7 @@ const LIST: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nite
 
 #[test]
 fn items_are_fixed_and_results_added() {
-    let out = transform(LIST, &PolicyArgs::default()).unwrap();
+    let out = transform(LIST, &PolicyArgs::default()).unwrap().text;
     let docs = tree::parse(&out).unwrap();
     let value = to_value(&docs[0]).unwrap();
     assert_eq!(
@@ -35,7 +35,7 @@ fn function_config_spec_is_the_policy() {
     let input = format!(
         "{LIST}functionConfig:\n  apiVersion: seccomp-defaulter.io/v1\n  kind: SeccompPolicy\n  spec:\n    defaultProfile: {{type: Localhost, localhostProfile: p.json}}\n"
     );
-    let out = transform(&input, &PolicyArgs::default()).unwrap();
+    let out = transform(&input, &PolicyArgs::default()).unwrap().text;
     assert!(out.contains("localhostProfile: p.json"), "{out}");
     let bad = format!("{LIST}functionConfig:\n  kind: X\n  spec:\n    bogus: 1\n");
     let err = transform(&bad, &PolicyArgs::default()).unwrap_err();
@@ -51,7 +51,7 @@ fn flags_overlay_the_function_config_policy() {
         default_profile: Some("localhost/q.json".into()),
         ..PolicyArgs::default()
     };
-    let out = transform(input, &args).unwrap();
+    let out = transform(input, &args).unwrap().text;
     assert!(
         out.contains("seccompProfile: {type: Localhost, localhostProfile: q.json}"),
         "{out}"
@@ -103,7 +103,9 @@ fn earlier_results_are_kept_and_ours_appended() {
         "results:\n- message: earlier\n  severity: info\n",
         "results: [{message: earlier}]\n",
     ] {
-        let out = transform(&format!("{LIST}{earlier}"), &PolicyArgs::default()).unwrap();
+        let out = transform(&format!("{LIST}{earlier}"), &PolicyArgs::default())
+            .unwrap()
+            .text;
         let value = to_value(&tree::parse(&out).unwrap()[0]).unwrap();
         let results = value["results"].as_array().unwrap();
         assert_eq!(results.len(), 2, "{out}");
@@ -127,7 +129,7 @@ fn regression_an_item_left_unedited_reports_no_change_records_of_any_severity() 
     // The removal of a contradicting annotation is a change with severity
     // warning; when the anchor stops the edit it must not be reported as done.
     let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: &m\n    name: p\n    annotations:\n      seccomp.security.alpha.kubernetes.io/pod: unconfined\n  spec:\n    securityContext:\n      seccompProfile: {type: RuntimeDefault}\n    containers:\n    - name: a\n      securityContext: {privileged: true}\n";
-    let out = transform(input, &PolicyArgs::default()).unwrap();
+    let out = transform(input, &PolicyArgs::default()).unwrap().text;
     assert!(out.contains("not fixed:"), "{out}");
     assert!(out.contains("privileged-container"), "{out}");
     assert!(!out.contains("annotation-contradicts-field"), "{out}");

@@ -154,7 +154,9 @@ pub struct Summary {
     pub objects_fixed: usize,
     /// Templates skipped.
     pub skipped: usize,
-    /// Files with errors (unreadable, invalid, not verified, objects left alone).
+    /// Files with errors: unreadable, invalid, not verified, objects left
+    /// alone, or any finding of severity `error` (an annotation that cannot
+    /// be migrated, a malformed object): each makes the run exit 2.
     pub errors: usize,
 }
 
@@ -168,7 +170,12 @@ impl Summary {
             FileStatus::Error => self.errors += 1,
             FileStatus::Unchanged | FileStatus::Ignored => {}
         }
-        if file.status != FileStatus::Error && file.object_errors > 0 {
+        let error_finding = file
+            .objects
+            .iter()
+            .flat_map(|o| &o.findings)
+            .any(|f| f.severity == Severity::Error);
+        if file.status != FileStatus::Error && (file.object_errors > 0 || error_finding) {
             self.errors += 1;
         }
         self.objects_fixed += file.objects.iter().filter(|o| o.fixed).count();

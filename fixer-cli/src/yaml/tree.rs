@@ -309,7 +309,11 @@ impl Builder<'_> {
                     span.start.line() + before.matches('\n').count(),
                     before[nl + 1..].chars().count(),
                 ),
-                None => (from + brace, span.start.line(), span.start.col() + before.chars().count()),
+                None => (
+                    from + brace,
+                    span.start.line(),
+                    span.start.col() + before.chars().count(),
+                ),
             }
         } else {
             (to, span.end.line(), span.end.col())
@@ -362,11 +366,7 @@ impl Builder<'_> {
                 let err = LimitError::TooDeep {
                     max: self.max_depth,
                 };
-                return Err(SyntaxError::limit(
-                    span.start.line(),
-                    span.start.col(),
-                    err,
-                ));
+                return Err(SyntaxError::limit(span.start.line(), span.start.col(), err));
             }
             Event::MappingStart(anchor, tag) => {
                 let kind = Kind::Mapping {
