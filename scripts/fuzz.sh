@@ -56,6 +56,7 @@ seeds_for() {
 }
 
 root=$(pwd)
+host=$(rustc -vV | sed -n 's/^host: //p')
 parallel=()
 if [ "$jobs" -gt 1 ]; then
   parallel=(-jobs="$jobs" -workers="$jobs")
@@ -72,13 +73,16 @@ for manifest in */fuzz/Cargo.toml; do
     mkdir -p "$corpus"
     seeds=$(seeds_for "$target")
     echo "== fuzz $target ($crate_dir) for ${seconds}s"
-    (
-      cd "$crate_dir/.."
-      nice -n "$nice_level" cargo fuzz run "$target" --sanitizer none \
-        --target-dir "$target_dir" "$corpus" ${seeds:+"$root/$seeds"} -- \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -max_len=65536 -print_final_stats=1 ${parallel[@]+"${parallel[@]}"}
-    )
+    # Build with cargo-fuzz, then run the fuzzer itself: `cargo fuzz run`
+    # holds the build directory's lock for as long as the fuzzer runs, which
+    # would serialise targets fuzzed side by side.
+    (cd "$crate_dir/.." && cargo fuzz build "$target" --sanitizer none --target-dir "$target_dir")
+    artifacts="$root/$crate_dir/artifacts/$target"
+    mkdir -p "$artifacts"
+    nice -n "$nice_level" "$target_dir/$host/release/$target" \
+      -artifact_prefix="$artifacts/" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+      ${parallel[@]+"${parallel[@]}"} "$corpus" ${seeds:+"$root/$seeds"}
     ran=$((ran + 1))
   done
 done

@@ -17,6 +17,9 @@ pub struct ObjectSite {
     pub kind: String,
     /// Where its pod lives, if the kind carries one.
     pub pod: Option<PodSite>,
+    /// A `List` nested deeper than [`MAX_LIST_DEPTH`]: its items were not
+    /// looked at (the planner reports it).
+    pub too_deep: bool,
 }
 
 /// The pod of an object.
@@ -43,8 +46,10 @@ pub fn locate(input: &Value, policy: &Policy) -> Vec<ObjectSite> {
     out
 }
 
-/// Lists nest rarely; this bound keeps hostile input from exhausting the stack.
-const MAX_LIST_DEPTH: usize = 16;
+/// Lists nest rarely; this bound keeps hostile input from exhausting the
+/// stack. A List at this depth is returned as a site of its own with
+/// `too_deep` set, not descended into.
+pub const MAX_LIST_DEPTH: usize = 16;
 
 fn walk(
     input: &Value,
@@ -66,6 +71,13 @@ fn walk(
     let items = object.get("items").and_then(Value::as_array);
     if let (true, Some(items)) = (kind.ends_with("List"), items) {
         if here.count() / 2 >= MAX_LIST_DEPTH {
+            out.push(ObjectSite {
+                object: here,
+                api_version: api_version.to_owned(),
+                kind: kind.to_owned(),
+                pod: None,
+                too_deep: true,
+            });
             return;
         }
         let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
@@ -85,6 +97,7 @@ fn walk(
         api_version: api_version.to_owned(),
         kind: kind.to_owned(),
         pod,
+        too_deep: false,
     });
 }
 
@@ -334,11 +347,14 @@ mod tests {
     }
 
     #[test]
-    fn deeply_nested_lists_stop_without_overflow() {
+    fn deeply_nested_lists_stop_without_overflow_and_say_so() {
         let mut v = json!({"apiVersion": "v1", "kind": "Pod"});
         for _ in 0..200 {
             v = json!({"kind": "List", "items": [v]});
         }
-        assert!(locate(&v, &Policy::default()).is_empty());
+        let sites = locate(&v, &Policy::default());
+        assert_eq!(sites.len(), 1);
+        assert!(sites[0].too_deep);
+        assert_eq!(sites[0].object.count(), 2 * MAX_LIST_DEPTH);
     }
 }

@@ -4,7 +4,7 @@ use json_patch::Patch;
 use serde_json::Value;
 
 use crate::error::CoreError;
-use crate::locate::locate;
+use crate::locate::{locate, MAX_LIST_DEPTH};
 use crate::pod::{plan_pod, Collected};
 use crate::policy::Policy;
 use crate::record::{Code, Record, Severity};
@@ -64,6 +64,14 @@ pub fn plan(object: &Value, policy: &Policy) -> Plan {
             Some(pod) => {
                 pods += 1;
                 plan_pod(object, &site.object, pod, policy, &mut out);
+            }
+            None if site.too_deep => {
+                let msg = format!("List nested over {MAX_LIST_DEPTH} deep: its items are not checked");
+                out.records.push(Record::new(
+                    Code::ListTooDeep,
+                    site.object.to_string(),
+                    msg,
+                ));
             }
             None => {
                 let what = match (site.api_version.as_str(), site.kind.as_str()) {

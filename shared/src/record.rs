@@ -94,6 +94,8 @@ codes! {
     NoPodSpec = "no-pod-spec", Info, false;
     /// A field on the path has the wrong JSON type; the pod is left untouched.
     MalformedObject = "malformed-object", Error, false;
+    /// A `List` nested deeper than the limit: its items are not looked at.
+    ListTooDeep = "list-too-deep", Error, false;
 }
 
 impl Serialize for Code {

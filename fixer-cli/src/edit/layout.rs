@@ -5,11 +5,22 @@ use std::collections::HashMap;
 use crate::yaml::render::Layout;
 use crate::yaml::tree::{Document, Kind, Node};
 
+/// The `newline` of a text with a lone CR line break, which is not edited.
+pub const LONE_CR: &str = "\r";
+
 /// The layout of `text` (BOM already stripped) with its parsed documents.
 /// `json_hint` is true for `.json` files.
 pub fn detect(text: &str, docs: &[Document], json_hint: bool) -> Layout {
+    let bytes = text.as_bytes();
+    let lone_cr = bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
     let newline = match text.find('\n') {
-        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        // YAML reads a lone CR as a line break; the editor only knows LF
+        // and CRLF lines, so such a text is not edited (`edit` refuses it).
+        _ if lone_cr => LONE_CR,
+        Some(i) if i > 0 && bytes[i - 1] == b'\r' => "\r\n",
         _ => "\n",
     };
     let mut steps = HashMap::new();
@@ -73,5 +84,6 @@ mod tests {
             4
         );
         assert!(!layout("a: 1\n").json);
+        assert_eq!(layout("a: 1\rb: 2\r\n").newline, LONE_CR);
     }
 }

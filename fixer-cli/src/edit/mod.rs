@@ -103,6 +103,13 @@ pub fn edit(
     patch: &Patch,
     layout: Layout,
 ) -> Result<Vec<Splice>, EditError> {
+    if layout.newline == layout::LONE_CR {
+        return Err(unsupported(
+            "",
+            root,
+            "a lone CR line break (only LF and CRLF lines are edited)",
+        ));
+    }
     let mut editor = Editor {
         text,
         layout,

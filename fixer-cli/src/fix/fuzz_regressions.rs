@@ -52,3 +52,15 @@ fn removing_the_last_two_flow_entries_leaves_no_dangling_comma() {
     );
     serde_json::from_str::<serde_json::Value>(&new).expect("still JSON");
 }
+
+#[test]
+fn lone_cr_line_breaks_are_refused_not_misedited() {
+    // YAML reads a lone CR as a line break; the editor's lines are LF/CRLF.
+    let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: app\rtyContext: x\n";
+    let out = process(text, &Policy::default(), false);
+    assert_eq!(out.status, Status::Unchanged);
+    assert_eq!(out.errors, 1);
+    assert!(out.new_text.is_none());
+    let finding = &out.objects[0].findings.last().expect("a finding").message;
+    assert!(finding.contains("lone CR"), "{finding}");
+}
