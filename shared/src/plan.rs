@@ -66,12 +66,10 @@ pub fn plan(object: &Value, policy: &Policy) -> Plan {
                 plan_pod(object, &site.object, pod, policy, &mut out);
             }
             None if site.too_deep => {
-                let msg = format!("List nested over {MAX_LIST_DEPTH} deep: its items are not checked");
-                out.records.push(Record::new(
-                    Code::ListTooDeep,
-                    site.object.to_string(),
-                    msg,
-                ));
+                let msg =
+                    format!("List nested over {MAX_LIST_DEPTH} deep: its items are not checked");
+                out.records
+                    .push(Record::new(Code::ListTooDeep, site.object.to_string(), msg));
             }
             None => {
                 let what = match (site.api_version.as_str(), site.kind.as_str()) {

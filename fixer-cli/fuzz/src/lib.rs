@@ -89,10 +89,9 @@ pub fn check_minimal_fix(generated: &manifest::Generated, policy: &Policy) {
         let gains_break = !line.ends_with('\n')
             && (fixed.contains(&format!("{line}\n")) || fixed.contains(&format!("{line}\r\n")));
         // In JSON, removing the last entry takes the comma before it.
-        let loses_comma = line
-            .trim_end()
-            .strip_suffix(',')
-            .is_some_and(|kept| fixed.contains(&format!("{kept}\n")));
+        let loses_comma = line.trim_end().strip_suffix(',').is_some_and(|kept| {
+            fixed.contains(&format!("{kept}\n")) || fixed.contains(&format!("{kept}\r\n"))
+        });
         // The closing line of a removed JSON map, unless it was rewritten
         // into a longer line (`]` into `], "securityContext": ...`).
         let kept = line.trim_end();

@@ -37,7 +37,12 @@ fn s(text: &str) -> Y {
 }
 
 fn map(entries: Vec<(&str, Y)>) -> Y {
-    Y::Map(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    Y::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
 }
 
 /// Generates one file.
@@ -83,7 +88,10 @@ fn object(u: &mut Unstructured<'_>, depth: usize) -> Result<Y> {
                 ("apiVersion", s("batch/v1")),
                 ("kind", s("CronJob")),
                 ("metadata", metadata(u, "cron")?),
-                ("spec", map(vec![("schedule", s("* * * * *")), ("jobTemplate", job)])),
+                (
+                    "spec",
+                    map(vec![("schedule", s("* * * * *")), ("jobTemplate", job)]),
+                ),
             ])
         }
         4 => {
@@ -104,7 +112,11 @@ fn object(u: &mut Unstructured<'_>, depth: usize) -> Result<Y> {
             for _ in 0..n {
                 items.push(object(u, depth + 1)?);
             }
-            map(vec![("apiVersion", s("v1")), ("kind", s("List")), ("items", Y::Seq(items))])
+            map(vec![
+                ("apiVersion", s("v1")),
+                ("kind", s("List")),
+                ("items", Y::Seq(items)),
+            ])
         }
     })
 }
@@ -214,7 +226,10 @@ fn container(u: &mut Unstructured<'_>, index: usize) -> Result<Y> {
         for _ in 0..u.int_in_range(0..=2)? {
             text.push('\n');
         }
-        entries.push(("args".to_owned(), Y::Seq(vec![s("sh"), s("-c"), Y::Str(text)])));
+        entries.push((
+            "args".to_owned(),
+            Y::Seq(vec![s("sh"), s("-c"), Y::Str(text)]),
+        ));
     }
     if u.ratio(1, 3)? {
         entries.reverse();
@@ -227,8 +242,14 @@ fn security_context(u: &mut Unstructured<'_>) -> Result<Y> {
         0 => Y::Raw("null"),
         1 => Y::Map(Vec::new()),
         2 => map(vec![("runAsNonRoot", Y::Raw("true"))]),
-        3 => map(vec![("seccompProfile", map(vec![("type", s("RuntimeDefault"))]))]),
-        4 => map(vec![("seccompProfile", map(vec![("type", s("Unconfined"))]))]),
+        3 => map(vec![(
+            "seccompProfile",
+            map(vec![("type", s("RuntimeDefault"))]),
+        )]),
+        4 => map(vec![(
+            "seccompProfile",
+            map(vec![("type", s("Unconfined"))]),
+        )]),
         5 => map(vec![("privileged", Y::Raw("true"))]),
         _ => map(vec![
             ("runAsUser", Y::Raw("1000")),
@@ -330,7 +351,11 @@ impl Yaml<'_, '_> {
                     self.line_end()?;
                 } else {
                     self.line_end()?;
-                    let dash = if self.flush { indent } else { indent + self.step };
+                    let dash = if self.flush {
+                        indent
+                    } else {
+                        indent + self.step
+                    };
                     self.block_seq(items, dash)?;
                 }
             }

@@ -42,6 +42,19 @@ impl Editor<'_> {
             }
         }
         if node.is_empty_scalar() {
+            // An empty value has no text of its own: a new one goes after
+            // its key's `:` (`{a}` has none: not edited).
+            let at = match target.key {
+                Some(key) => {
+                    let after = &text[key.end..];
+                    let rest = after.trim_start_matches([' ', '\t']);
+                    if !rest.starts_with(':') {
+                        return Err(unsupported(pointer, node, "a key without `:` and value"));
+                    }
+                    key.end + (after.len() - rest.len()) + 1
+                }
+                None => node.start,
+            };
             let in_block = parent.is_some_and(|p| !p.is_flow());
             match (value, target.key) {
                 (Value::Object(map), Some(key)) if in_block && !map.is_empty() => {
@@ -56,7 +69,7 @@ impl Editor<'_> {
                 _ => {
                     let json = parent.is_some_and(|p| self.json_style(p));
                     self.splices.push(Splice::insert(
-                        node.start,
+                        at,
                         format!(" {}", render::flow(value, json).map_err(too_deep)?),
                     ));
                 }

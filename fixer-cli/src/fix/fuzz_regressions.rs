@@ -64,3 +64,16 @@ fn lone_cr_line_breaks_are_refused_not_misedited() {
     let finding = &out.objects[0].findings.last().expect("a finding").message;
     assert!(finding.contains("lone CR"), "{finding}");
 }
+
+#[test]
+fn flow_key_without_value_does_not_move_the_insertion_past_the_brace() {
+    // The parser spans the empty value of `{a}` over the `}`.
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec : {type Unconfined}\n";
+    let new = fixed(text);
+    assert!(
+        new.ends_with(
+            "spec : {type Unconfined, securityContext: {seccompProfile: {type: RuntimeDefault}}}\n"
+        ),
+        "{new}"
+    );
+}

@@ -348,7 +348,11 @@ impl Builder<'_> {
                         style,
                     },
                 );
-                if let Some(end) = quoted_end(self.text, node.start, style) {
+                if node.scalar() == Some("") && style == Style::Plain {
+                    // An empty value (`{a}`, `a:`) has no text, though the
+                    // parser may span it over the next token (`}`).
+                    node.end = node.start;
+                } else if let Some(end) = quoted_end(self.text, node.start, style) {
                     // The parser's span of a quoted scalar runs on over a trailing comment.
                     node.end = end;
                 } else if matches!(style, Style::Literal | Style::Folded) {

@@ -8,6 +8,7 @@ mod admission_policy;
 mod audit;
 mod chart;
 mod fix;
+mod hostile;
 mod krm;
 mod patch;
 mod util;

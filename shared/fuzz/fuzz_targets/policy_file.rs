@@ -12,7 +12,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(policy) = Policy::from_yaml(text) else {
         return;
     };
-    policy.validate().expect("from_yaml returns only valid policies");
+    policy
+        .validate()
+        .expect("from_yaml returns only valid policies");
     let written = yaml_serde::to_string(&policy).expect("a policy serialises");
     let again = Policy::from_yaml(&written).expect("a written policy reads back");
     assert_eq!(again, policy, "round trip through:\n{written}");
@@ -22,5 +24,8 @@ fuzz_target!(|data: &[u8]| {
     });
     let planned = plan(&pod, &policy);
     let fixed = planned.apply(&pod).expect("the plan applies");
-    assert!(plan(&fixed, &policy).is_noop(), "a fixed pod needs nothing more");
+    assert!(
+        plan(&fixed, &policy).is_noop(),
+        "a fixed pod needs nothing more"
+    );
 });
