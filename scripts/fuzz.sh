@@ -47,11 +47,14 @@ target_dir="$cache/fuzz-target"
 jobs=${FUZZ_JOBS:-1}
 nice_level=${FUZZ_NICE:-0}
 
-# Seeds per target (read-only corpus directories besides the cache's own).
+# Seeds of a target (read-only corpus directories besides the cache's own):
+# <crate>/fuzz/seeds/<target>/ if it exists, and the fixer's golden files
+# for the YAML targets.
 seeds_for() {
-  case "$1" in
-    yaml_bytes | yaml_manifest) echo "fixer-cli/tests/data/golden" ;;
-    *) echo "" ;;
+  local crate_dir=$1 target=$2
+  if [ -d "$crate_dir/seeds/$target" ]; then echo "$crate_dir/seeds/$target"; fi
+  case "$target" in
+    yaml_*) echo "fixer-cli/tests/data/golden" ;;
   esac
 }
 
@@ -71,7 +74,8 @@ for manifest in */fuzz/Cargo.toml; do
     fi
     corpus="$cache/corpus/$target"
     mkdir -p "$corpus"
-    seeds=$(seeds_for "$target")
+    seeds=()
+    for dir in $(seeds_for "$crate_dir" "$target"); do seeds+=("$root/$dir"); done
     echo "== fuzz $target ($crate_dir) for ${seconds}s"
     # Build with cargo-fuzz, then run the fuzzer itself: `cargo fuzz run`
     # holds the build directory's lock for as long as the fuzzer runs, which
@@ -82,7 +86,7 @@ for manifest in */fuzz/Cargo.toml; do
     nice -n "$nice_level" "$target_dir/$host/release/$target" \
       -artifact_prefix="$artifacts/" -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-      ${parallel[@]+"${parallel[@]}"} "$corpus" ${seeds:+"$root/$seeds"}
+      ${parallel[@]+"${parallel[@]}"} "$corpus" ${seeds[@]+"${seeds[@]}"}
     ran=$((ran + 1))
   done
 done

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+for fuzz_crate in */fuzz/Cargo.toml; do
+  cargo fmt --manifest-path "$fuzz_crate" -- --check
+done
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -21,6 +24,11 @@ if grep -E "kube|tokio|rustls" <<<"$fix_only_tree"; then
   echo "the fix-only build depends on the crates above; it must not" >&2
   exit 1
 fi
+
+# Every cargo-fuzz target for 60 s (installs the pinned cargo-fuzz into the
+# cache when missing; see scripts/fuzz.sh and docs/fuzzing.md).
+echo "== fuzz smoke"
+scripts/fuzz.sh 60
 
 if [ -x scripts/chart-tests.sh ]; then
   echo "== chart tests"
