@@ -77,3 +77,15 @@ fn flow_key_without_value_does_not_move_the_insertion_past_the_brace() {
         "{new}"
     );
 }
+
+#[test]
+fn empty_value_with_a_tag_and_an_anchor_keeps_them_as_its_text() {
+    // `x: !!map` then `&a` on the next line: an empty scalar whose
+    // properties span two lines; new lines go after both.
+    let text = "apiVersion: v1\nkind: Pod\nspec:\n  x: !!map\n    &a\n";
+    let new = fixed(text);
+    assert_eq!(
+        new,
+        "apiVersion: v1\nkind: Pod\nspec:\n  x: !!map\n    &a\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"
+    );
+}

@@ -349,9 +349,13 @@ impl Builder<'_> {
                     },
                 );
                 if node.scalar() == Some("") && style == Style::Plain {
-                    // An empty value (`{a}`, `a:`) has no text, though the
-                    // parser may span it over the next token (`}`).
-                    node.end = node.start;
+                    // An empty value (`{a}`, `a:`) has no text but its
+                    // properties (`!!map &a`), though the parser may span it
+                    // over the next token (`}`).
+                    let span_text = &self.text[node.start..node.end];
+                    let properties = span_text
+                        .trim_end_matches(|c: char| c.is_whitespace() || "}],".contains(c));
+                    node.end = node.start + properties.len();
                 } else if let Some(end) = quoted_end(self.text, node.start, style) {
                     // The parser's span of a quoted scalar runs on over a trailing comment.
                     node.end = end;
