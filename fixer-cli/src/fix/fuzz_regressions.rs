@@ -89,3 +89,14 @@ fn empty_value_with_a_tag_and_an_anchor_keeps_them_as_its_text() {
         "apiVersion: v1\nkind: Pod\nspec:\n  x: !!map\n    &a\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"
     );
 }
+
+#[test]
+fn missing_value_before_a_document_end_marker_keeps_edits_in_its_document() {
+    // The parser places the missing value of `? b` at the next token, `...`.
+    let text = "kind: Pod\nspec:\n  a: 1\n  ? b\n...\n# next\nkind: ConfigMap\n";
+    let new = fixed(text);
+    assert_eq!(
+        new,
+        "kind: Pod\nspec:\n  a: 1\n  ? b\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n...\n# next\nkind: ConfigMap\n"
+    );
+}

@@ -352,9 +352,12 @@ impl Builder<'_> {
                     // An empty value (`{a}`, `a:`) has no text but its
                     // properties (`!!map &a`), though the parser may span it
                     // over the next token (`}`).
-                    let span_text = &self.text[node.start..node.end];
-                    let properties = span_text
-                        .trim_end_matches(|c: char| c.is_whitespace() || "}],".contains(c));
+                    let properties = if anchor == 0 && tag.is_none() {
+                        ""
+                    } else {
+                        self.text[node.start..node.end]
+                            .trim_end_matches(|c: char| c.is_whitespace() || "}],".contains(c))
+                    };
                     node.end = node.start + properties.len();
                 } else if let Some(end) = quoted_end(self.text, node.start, style) {
                     // The parser's span of a quoted scalar runs on over a trailing comment.
@@ -458,12 +461,25 @@ impl Builder<'_> {
         }
     }
 
-    fn finish(&mut self, node: Node) {
+    fn finish(&mut self, mut node: Node) {
+        let text = self.text;
         match self.stack.last_mut() {
             None => self.docs.push(Document { root: node }),
             Some(Frame::Mapping { entries, key, .. }) => match key.take() {
                 None => *key = Some(node),
-                Some(k) => entries.push((k, node)),
+                Some(k) => {
+                    if node.is_empty_scalar() && node.anchor == 0 && node.core_tag.is_none() {
+                        // A missing value (`a:`, `? a`, `{a}`) has no text; the
+                        // parser places it at the next token, which may be
+                        // lines on (`...`, the next document). It sits at the
+                        // end of its key.
+                        node.start = k.end;
+                        node.end = k.end;
+                        node.line = k.line;
+                        node.col = k.col + text[k.start..k.end].chars().count();
+                    }
+                    entries.push((k, node));
+                }
             },
             Some(Frame::Sequence { items, .. }) => items.push(node),
         }
