@@ -89,7 +89,8 @@ pub fn apply(text: &str, skeleton: &Skeleton, ops: &[TemplateOp]) -> Result<Stri
                 value,
             } => {
                 let at = after(*after_line)?;
-                let mut entry = render::block_entry(key, &value.0, *col, &layout);
+                let mut entry =
+                    render::block_entry(key, &value.0, *col, &layout).map_err(|e| e.to_string())?;
                 if at == text.len() && !text.ends_with('\n') {
                     entry = format!(
                         "{}{}",
@@ -121,7 +122,7 @@ pub fn apply(text: &str, skeleton: &Skeleton, ops: &[TemplateOp]) -> Result<Stri
                 let old = value_text[..value_len].trim_end();
                 let new = match (&value.0, old.chars().next()) {
                     (Value::String(s), Some(q @ ('"' | '\''))) => format!("{q}{s}{q}"),
-                    (v, _) => render::flow(v, false),
+                    (v, _) => render::flow(v, false).map_err(|e| e.to_string())?,
                 };
                 splices.push(Splice {
                     start: l.start + value_start,

@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use crate::edit::lines::next_line;
 use crate::edit::splice::{self, Splice};
 use crate::edit::{self, layout};
-use crate::fix::verify::verify;
+use crate::fix::verify::{verify, Expected};
+use crate::yaml::limits::Limits;
 use crate::yaml::render::{self, Layout};
 use crate::yaml::tree::{self, Kind, Node};
 use crate::yaml::value::to_value;
@@ -135,7 +136,8 @@ pub fn apply(text: &str, ops: &[ValuesOp]) -> Result<String, ValuesError> {
     let mut expected = original;
     json_patch::patch(&mut expected, &all).map_err(|e| error(1, e.to_string()))?;
     let new = splice::apply(body, splices).map_err(|e| error(1, e.to_string()))?;
-    verify(&docs, &new, &[Some(expected)]).map_err(|e| error(1, e))?;
+    let limits = Limits::default();
+    verify(&docs, &new, &[Expected::Value(expected)], &limits).map_err(|e| error(1, e))?;
     Ok(if bom { format!("{BOM}{new}") } else { new })
 }
 
@@ -268,7 +270,7 @@ fn block_for_empty(
     let col = comment_col.unwrap_or(key.col + layout.step);
     let mut lines = String::new();
     for (k, v) in entries {
-        lines.push_str(&render::block_entry(k, v, col, layout));
+        lines.push_str(&render::block_entry(k, v, col, layout).ok()?);
     }
     // One splice: drop ` {}` and put the lines after the key's line.
     let line_rest_end = after.map_or(body.len(), |a| a);
