@@ -2,8 +2,8 @@
 # scripts/fuzz.sh SECONDS [TARGET...]
 #
 # Runs every cargo-fuzz target for SECONDS each (or only the TARGETs named),
-# one after the other, and fails on the first crash, timeout or leak of
-# memory past the limits below. A target is any [[bin]] of a fuzz crate:
+# FUZZ_PARALLEL targets at a time (default: the number of CPUs), and fails
+# when any of them crashed, timed out or went past the memory limit below. A target is any [[bin]] of a fuzz crate:
 # every `*/fuzz/Cargo.toml` under the top-level folders (fixer-cli/fuzz,
 # shared/fuzz, ...) is found, so adding a target is adding a file under its
 # crate's fuzz_targets/ and a [[bin]] entry; adding a crate is adding a
@@ -22,8 +22,9 @@
 # (ignored by git); every one found becomes a regression test named after
 # the bug (see docs/fuzzing.md).
 #
-# Environment: FUZZ_JOBS (default 1) runs that many libFuzzer workers per
-# target; FUZZ_NICE (default 0) is the nice level for long background runs.
+# Environment: FUZZ_PARALLEL (default nproc) targets run side by side;
+# FUZZ_JOBS (default 1) runs that many libFuzzer workers per target;
+# FUZZ_NICE (default 0) is the nice level for long background runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,7 +65,12 @@ parallel=()
 if [ "$jobs" -gt 1 ]; then
   parallel=(-jobs="$jobs" -workers="$jobs")
 fi
-ran=0
+# Build every selected target first (cargo-fuzz holds the build lock), then
+# run the fuzzers themselves, FUZZ_PARALLEL at a time (default: one per CPU),
+# each for SECONDS: the smoke run of every target costs SECONDS x targets /
+# CPUs of wall time. `cargo fuzz run` is not used: it holds the build
+# directory's lock for as long as the fuzzer runs.
+selected=()
 for manifest in */fuzz/Cargo.toml; do
   crate_dir=$(dirname "$manifest")
   # `cargo fuzz list` reads the crate's [[bin]] targets.
@@ -72,24 +78,61 @@ for manifest in */fuzz/Cargo.toml; do
     if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$target"; then
       continue
     fi
-    corpus="$cache/corpus/$target"
-    mkdir -p "$corpus"
-    seeds=()
-    for dir in $(seeds_for "$crate_dir" "$target"); do seeds+=("$root/$dir"); done
-    echo "== fuzz $target ($crate_dir) for ${seconds}s"
-    # Build with cargo-fuzz, then run the fuzzer itself: `cargo fuzz run`
-    # holds the build directory's lock for as long as the fuzzer runs, which
-    # would serialise targets fuzzed side by side.
+    echo "== build fuzz target $target ($crate_dir)"
     (cd "$crate_dir/.." && cargo fuzz build "$target" --sanitizer none --target-dir "$target_dir")
-    artifacts="$root/$crate_dir/artifacts/$target"
-    mkdir -p "$artifacts"
-    nice -n "$nice_level" "$target_dir/$host/release/$target" \
-      -artifact_prefix="$artifacts/" -max_total_time="$seconds" -timeout=10 \
-      -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-      ${parallel[@]+"${parallel[@]}"} "$corpus" ${seeds[@]+"${seeds[@]}"}
-    ran=$((ran + 1))
+    selected+=("$crate_dir:$target")
   done
 done
+ran=${#selected[@]}
+
+run_one() {
+  local crate_dir=$1 target=$2 corpus artifacts dir
+  corpus="$cache/corpus/$target"
+  artifacts="$root/$crate_dir/artifacts/$target"
+  mkdir -p "$corpus" "$artifacts"
+  local seeds=()
+  for dir in $(seeds_for "$crate_dir" "$target"); do seeds+=("$root/$dir"); done
+  nice -n "$nice_level" "$target_dir/$host/release/$target" \
+    -artifact_prefix="$artifacts/" -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    ${parallel[@]+"${parallel[@]}"} "$corpus" ${seeds[@]+"${seeds[@]}"} \
+    >"$logs/$target.log" 2>&1
+}
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+at_once=${FUZZ_PARALLEL:-$(nproc)}
+failed=()
+pids=()
+names=()
+reap() {
+  local i
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then
+      echo "== fuzz ${names[$i]}: ok ($(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$logs/${names[$i]}.log" | grep -Eo '[0-9]+$' || echo '?') runs)"
+    else
+      echo "== fuzz ${names[$i]}: FAILED; its log:" >&2
+      cat "$logs/${names[$i]}.log" >&2
+      failed+=("${names[$i]}")
+    fi
+  done
+  pids=()
+  names=()
+}
+for entry in ${selected[@]+"${selected[@]}"}; do
+  crate_dir=${entry%%:*}
+  target=${entry#*:}
+  echo "== fuzz $target for ${seconds}s"
+  run_one "$crate_dir" "$target" &
+  pids+=($!)
+  names+=("$target")
+  if [ "${#pids[@]}" -ge "$at_once" ]; then reap; fi
+done
+reap
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzz.sh: crashed, timed out or leaked: ${failed[*]} (inputs in <crate>/fuzz/artifacts/<target>/)" >&2
+  exit 1
+fi
 if [ $# -gt 0 ] && [ "$ran" -ne $# ]; then
   echo "fuzz.sh: some of the named targets do not exist: $*" >&2
   exit 2

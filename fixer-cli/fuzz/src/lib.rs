@@ -31,6 +31,7 @@ pub fn policy_from_byte(bits: u8) -> Policy {
             api_version: "argoproj.io/v1alpha1".to_owned(),
             kind: "Rollout".to_owned(),
             pod_spec_pointer: "/spec/template/spec".to_owned(),
+            resource: Some("rollouts".to_owned()),
         });
     }
     policy
