@@ -100,3 +100,19 @@ fn missing_value_before_a_document_end_marker_keeps_edits_in_its_document() {
         "kind: Pod\nspec:\n  a: 1\n  ? b\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n...\n# next\nkind: ConfigMap\n"
     );
 }
+
+#[test]
+fn control_character_in_a_flow_mapping_is_a_syntax_error_not_an_internal_error() {
+    // saphyr-parser reads `{\x08 key: }`; the editor's view of the line did
+    // not match and the edit failed its own verification.
+    let text = "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Pod\",\n       \"spec\": {\u{8}       un@sUsc:  }\n}\n";
+    let out = process(text, &Policy::default(), true);
+    match &out.status {
+        Status::Invalid(err) => {
+            assert_eq!((err.line, err.col), (4, 17), "{err}");
+            assert!(err.message.contains("U+0008"), "{err}");
+        }
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+    assert!(out.new_text.is_none());
+}

@@ -5,6 +5,7 @@
 
 pub mod limits;
 pub mod offsets;
+pub mod printable;
 pub mod render;
 pub mod scalar;
 pub mod scan;

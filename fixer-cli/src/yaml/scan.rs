@@ -44,6 +44,7 @@ enum Pending {
 
 /// Scans `text` (BOM already stripped).
 pub fn scan(text: &str) -> Result<Scan, SyntaxError> {
+    super::printable::check_printable(text)?;
     let check_templates = text.contains("{{");
     let mut out = Scan::default();
     let mut stack: Vec<Frame> = Vec::new();

@@ -187,6 +187,7 @@ pub fn parse(text: &str) -> Result<Vec<Document>, SyntaxError> {
 /// than `limits.max_depth` are an error at the collection that crosses it,
 /// found before anything deeper is built.
 pub fn parse_with(text: &str, limits: &Limits) -> Result<Vec<Document>, SyntaxError> {
+    super::printable::check_printable(text)?;
     let mut builder = Builder {
         text,
         map: CharToByte::new(text),
