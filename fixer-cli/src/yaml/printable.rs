@@ -52,6 +52,7 @@ fn at(text: &str, byte: usize, ch: char) -> SyntaxError {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]
