@@ -147,10 +147,12 @@ pub(crate) fn seccomp_profile(holder: &Value) -> Option<&Value> {
 /// Whether a container sets `securityContext.privileged: true` (seccomp does
 /// not apply to privileged containers).
 pub(crate) fn is_privileged(container: &Value) -> bool {
-    container
-        .get("securityContext")
-        .and_then(|context| context.get("privileged"))
-        == Some(&Value::Bool(true))
+    privileged_context(container.get("securityContext"))
+}
+
+/// [`is_privileged`] for a container's `securityContext` already looked up.
+pub(crate) fn privileged_context(context: Option<&Value>) -> bool {
+    context.and_then(|context| context.get("privileged")) == Some(&Value::Bool(true))
 }
 
 #[cfg(test)]

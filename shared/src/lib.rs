@@ -24,6 +24,7 @@ mod containers;
 mod error;
 mod limits;
 mod locate;
+mod message;
 mod names;
 mod plan;
 mod pod;

@@ -4,7 +4,7 @@ use jsonptr::PointerBuf;
 use serde_json::Value;
 
 use crate::policy::Policy;
-use crate::value::{at, child, pointer};
+use crate::value::{at, child};
 
 /// One Kubernetes object inside the input (the input itself, or a `List` item).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,10 +88,8 @@ fn walk(
         }
         return;
     }
-    let pod = pod_location(api_version, kind, policy).map(|(spec, metadata)| PodSite {
-        spec: concat(&here, &spec),
-        metadata: concat(&here, &metadata),
-    });
+    let pod = pod_location(&here, api_version, kind, policy)
+        .map(|(spec, metadata)| PodSite { spec, metadata });
     out.push(ObjectSite {
         object: here,
         api_version: api_version.to_owned(),
@@ -191,24 +189,34 @@ fn custom_kind<'p>(
 }
 
 /// (pod spec, pod metadata) pointers relative to the object, for its kind.
+/// (pod spec, pod metadata) pointers of the object at `here`, for its kind.
 fn pod_location(
+    here: &PointerBuf,
     api_version: &str,
     kind: &str,
     policy: &Policy,
 ) -> Option<(PointerBuf, PointerBuf)> {
     let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
     if let Some(base) = builtin_template(group, kind) {
-        let mut spec = base.to_vec();
-        spec.push("spec");
-        let mut meta = base.to_vec();
-        meta.push("metadata");
-        return Some((pointer(&spec), pointer(&meta)));
+        // One allocation per pointer.
+        let under = |last| {
+            let mut tokens = [""; 8];
+            match tokens.get_mut(..base.len()) {
+                Some(head) if base.len() < 8 => {
+                    head.copy_from_slice(base);
+                    tokens[base.len()] = last;
+                    child(here, &tokens[..=base.len()])
+                }
+                _ => child(&child(here, base), &[last]),
+            }
+        };
+        return Some((under("spec"), under("metadata")));
     }
     let custom = custom_kind(api_version, group, kind, policy)?;
     let spec = PointerBuf::parse(custom.pod_spec_pointer.clone()).ok()?;
     let mut meta = spec.parent().map(|p| p.to_buf()).unwrap_or_default();
     meta.push_back("metadata");
-    Some((spec, meta))
+    Some((concat(here, &spec), concat(here, &meta)))
 }
 
 #[cfg(test)]

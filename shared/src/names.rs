@@ -14,31 +14,43 @@ const LINEAR_MAX: usize = 8;
 /// each container, its annotation.
 pub(crate) struct Matched<'l, 'a> {
     pub(crate) legacy: &'l [Legacy<'a>],
-    /// Index into the legacy annotations, per container.
-    pub(crate) annotation_of: Vec<Option<usize>>,
+    /// Index into the legacy annotations, per container (empty: none has one).
+    annotation_of: Vec<Option<usize>>,
     /// Index of the first container with that name, per legacy annotation
-    /// (`None` for the pod annotation and for names no container has).
-    pub(crate) container_of: Vec<Option<usize>>,
+    /// (`None` for the pod annotation and for names no container has; empty:
+    /// no container annotation at all).
+    container_of: Vec<Option<usize>>,
+}
+
+impl Matched<'_, '_> {
+    /// The legacy annotation of container `index`.
+    pub(crate) fn annotation_of(&self, index: usize) -> Option<usize> {
+        self.annotation_of.get(index).copied().flatten()
+    }
+
+    /// The first container legacy annotation `index` applies to.
+    pub(crate) fn container_of(&self, index: usize) -> Option<usize> {
+        self.container_of.get(index).copied().flatten()
+    }
 }
 
 /// Matches `names` (the containers' names, in plan order) with the container
-/// annotations of `legacy`. O(containers + annotations).
-pub(crate) fn match_names<'l, 'a>(
+/// annotations of `legacy`. O(containers + annotations); allocates nothing
+/// when there is no container annotation.
+pub(crate) fn match_names<'l, 'a, 'n>(
     legacy: &'l [Legacy<'a>],
-    names: &[Option<&str>],
+    names: impl ExactSizeIterator<Item = Option<&'n str>>,
 ) -> Matched<'l, 'a> {
-    let index = ByName::new(
-        legacy
-            .iter()
-            .enumerate()
-            .filter_map(|(i, l)| match l.level {
-                Level::Container(name) => Some((name, i)),
-                Level::Pod => None,
-            }),
-    );
+    let index = ByName::new(legacy);
+    if index.is_empty() {
+        return Matched {
+            legacy,
+            annotation_of: Vec::new(),
+            container_of: Vec::new(),
+        };
+    }
     let mut container_of = vec![None; legacy.len()];
     let annotation_of = names
-        .iter()
         .enumerate()
         .map(|(container, name)| {
             step();
@@ -54,29 +66,50 @@ pub(crate) fn match_names<'l, 'a>(
     }
 }
 
-/// Name → index; the first entry wins for a repeated name.
-enum ByName<'a> {
-    Few(Vec<(&'a str, usize)>),
+/// Container name → index into the legacy annotations; the first one wins
+/// for a repeated name (keys are unique, so it never happens for real).
+enum ByName<'l, 'a> {
+    /// Few container annotations: scanned (at most `LINEAR_MAX` per lookup).
+    Few(&'l [Legacy<'a>], usize),
     Many(HashMap<&'a str, usize>),
 }
 
-impl<'a> ByName<'a> {
-    fn new(entries: impl Iterator<Item = (&'a str, usize)>) -> ByName<'a> {
-        let entries: Vec<_> = entries.inspect(|_| step()).collect();
-        if entries.len() <= LINEAR_MAX {
-            return ByName::Few(entries);
+impl<'l, 'a> ByName<'l, 'a> {
+    fn new(legacy: &'l [Legacy<'a>]) -> ByName<'l, 'a> {
+        let containers = legacy.iter().filter_map(|l| {
+            step();
+            match l.level {
+                Level::Container(name) => Some(name),
+                Level::Pod => None,
+            }
+        });
+        let count = containers.clone().count();
+        if count <= LINEAR_MAX {
+            return ByName::Few(legacy, count);
         }
-        let mut map = HashMap::with_capacity(entries.len());
-        for (name, index) in entries {
-            map.entry(name).or_insert(index);
+        let mut map = HashMap::with_capacity(count);
+        for (index, l) in legacy.iter().enumerate() {
+            if let Level::Container(name) = l.level {
+                map.entry(name).or_insert(index);
+            }
         }
         ByName::Many(map)
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            ByName::Few(_, count) => *count == 0,
+            ByName::Many(map) => map.is_empty(),
+        }
     }
 
     fn get(&self, name: &str) -> Option<usize> {
         step();
         match self {
-            ByName::Few(entries) => entries.iter().find(|(n, _)| *n == name).map(|(_, i)| *i),
+            // At most LINEAR_MAX container annotations and one pod annotation.
+            ByName::Few(legacy, _) => legacy
+                .iter()
+                .position(|l| matches!(l.level, Level::Container(n) if n == name)),
             ByName::Many(map) => map.get(name).copied(),
         }
     }
@@ -187,9 +220,11 @@ mod tests {
                 }));
             }
             let names = [Some("b"), Some("a"), None, Some("a")];
-            let m = match_names(&legacy, &names);
-            assert_eq!(m.annotation_of, vec![None, Some(1), None, Some(1)]);
-            assert_eq!(m.container_of[..3], [None, Some(1), None]);
+            let m = match_names(&legacy, names.into_iter());
+            let per_container: Vec<_> = (0..4).map(|i| m.annotation_of(i)).collect();
+            assert_eq!(per_container, vec![None, Some(1), None, Some(1)]);
+            let per_annotation: Vec<_> = (0..3).map(|i| m.container_of(i)).collect();
+            assert_eq!(per_annotation, vec![None, Some(1), None]);
         }
     }
 }

@@ -7,13 +7,14 @@ use serde_json::{Map, Value};
 
 use crate::annotations::{legacy, Legacy, Level};
 use crate::locate::PodSite;
+use crate::message::Message;
 use crate::names::{match_names, step};
 use crate::policy::{Policy, UnconfinedMode};
 use crate::profile::{FieldState, Profile};
 use crate::record::{Code, Record};
 use crate::settle::{settle_annotations, Removal};
 use crate::shape::{read_shape, Slot};
-use crate::value::{at, child};
+use crate::value::{at, child, child_text};
 use crate::windows::windows_skip_marker;
 
 /// Patch operations and records collected while planning.
@@ -27,6 +28,11 @@ impl Collected {
     pub(crate) fn record(&mut self, code: Code, pointer: &PointerBuf, message: impl Into<String>) {
         self.records
             .push(Record::new(code, pointer.as_str(), message));
+    }
+
+    /// A record at a pointer that is only needed as text.
+    pub(crate) fn record_text(&mut self, code: Code, pointer: String, message: String) {
+        self.records.push(Record::new(code, pointer, message));
     }
 }
 
@@ -76,7 +82,7 @@ pub(crate) fn plan_pod(
         );
         return;
     }
-    let shape = match read_shape(root, site) {
+    let shape = match read_shape(root, spec, site) {
         Ok(shape) => shape,
         Err((pointer, message)) => {
             out.record(
@@ -92,17 +98,17 @@ pub(crate) fn plan_pod(
 
     let pod_annotation = legacy.iter().find(|l| l.level == Level::Pod);
     let pod_outcome = decide(&shape.pod, pod_annotation, None, policy, &default, out);
-    let names: Vec<Option<&str>> = shape.containers.iter().map(|c| c.name).collect();
-    let matched = match_names(&legacy, &names);
+    let matched = match_names(&legacy, shape.containers.iter().map(|c| c.name));
     let mut outcomes = Vec::with_capacity(shape.containers.len());
-    for (container, annotation) in shape.containers.iter().zip(&matched.annotation_of) {
+    for (index, container) in shape.containers.iter().enumerate() {
         step();
         if container.privileged {
             let name = container.name.unwrap_or("?");
-            let msg = format!("container {name:?} is privileged: seccomp does not apply to it");
+            let msg = Message::new().who(Some(name));
+            let msg = msg.s(" is privileged: seccomp does not apply to it").done();
             out.record(Code::PrivilegedContainer, &container.level.at, msg);
         }
-        let annotation = annotation.and_then(|i| legacy.get(i));
+        let annotation = matched.annotation_of(index).and_then(|i| legacy.get(i));
         let name = Some(container.name.unwrap_or("?"));
         outcomes.push(decide(
             &container.level,
@@ -113,7 +119,9 @@ pub(crate) fn plan_pod(
             out,
         ));
     }
-    let template = site.metadata != child(object, &["metadata"]);
+    // The pod's metadata is not the object's own `<object>/metadata`.
+    let own_metadata = site.metadata.as_str().strip_prefix(object.as_str()) == Some("/metadata");
+    let template = !own_metadata;
     let removal = Removal { site, template };
     settle_annotations(
         &shape,
@@ -132,14 +140,21 @@ fn opt_out_marker(
     site: &PodSite,
     policy: &Policy,
 ) -> Option<PointerBuf> {
-    let object_annotations = child(object, &["metadata", "annotations"]);
-    [object_annotations, site.annotations()]
-        .into_iter()
-        .find_map(|annotations| {
-            let value = at(root, &annotations)?.get(&policy.skip_annotation)?;
-            (value.as_str() == Some("true") || value.as_bool() == Some(true))
-                .then(|| child(&annotations, &[&policy.skip_annotation]))
-        })
+    let skip = policy.skip_annotation.as_str();
+    let opted_out = |metadata: Option<&Value>| {
+        let value = metadata?.get("annotations")?.get(skip)?;
+        Some(value.as_str() == Some("true") || value.as_bool() == Some(true))
+    };
+    // Pointers are only built for the annotation found.
+    if opted_out(at(root, object).and_then(|o| o.get("metadata"))) == Some(true) {
+        return Some(child(object, &["metadata", "annotations", skip]));
+    }
+    // A Pod's metadata is the object's own: looked at already.
+    let own = site.metadata.as_str().strip_prefix(object.as_str()) == Some("/metadata");
+    if !own && opted_out(at(root, &site.metadata)) == Some(true) {
+        return Some(child(&site.metadata, &["annotations", skip]));
+    }
+    None
 }
 
 /// Decides the field of one level (rules 3–6) and emits the set/replace op.
@@ -152,21 +167,22 @@ fn decide(
     default: &Profile,
     out: &mut Collected,
 ) -> Outcome {
-    // Built only when a record or an operation needs it.
+    // Built only when a record or an operation needs it, and then once.
     let field_at = || child(&level.at, &["securityContext", "seccompProfile"]);
     let is_pod = container.is_none();
     let who = Who(container);
     match &level.field {
         FieldState::Valid(Profile::Unconfined) if policy.unconfined == UnconfinedMode::Harden => {
-            out.ops.push(PatchOperation::Replace(ReplaceOperation {
-                path: field_at(),
-                value: default.to_value(),
-            }));
+            let at = field_at();
             out.record(
                 Code::ProfileHardened,
-                &field_at(),
+                &at,
                 format!("{who}: Unconfined replaced by {default}"),
             );
+            out.ops.push(PatchOperation::Replace(ReplaceOperation {
+                path: at,
+                value: default.to_value(),
+            }));
             Outcome::Field(default.clone())
         }
         FieldState::Valid(profile) => {
@@ -196,30 +212,27 @@ fn decide(
                     profile = default.clone();
                     note = " (hardened from unconfined)";
                 }
-                set_field(level, &profile, out);
                 let code = if is_pod {
                     Code::PodProfileMigrated
                 } else {
                     Code::ContainerProfileMigrated
                 };
-                out.record(
-                    code,
-                    &field_at(),
-                    format!("{who}: set {profile} from legacy annotation{note}"),
-                );
-                if profile == Profile::Unconfined {
-                    let msg = format!(
-                        "{who}: legacy annotation chose Unconfined: kept, fails restricted"
-                    );
-                    out.record(Code::UnconfinedExplicit, &field_at(), msg);
-                }
+                let msg = Message::new().who(container).s(": set ").profile(&profile);
+                let msg = msg.s(" from legacy annotation").s(note).done();
+                let unconfined = (profile == Profile::Unconfined).then(|| {
+                    let msg = Message::new().who(container);
+                    let msg = msg.s(": legacy annotation chose Unconfined: kept, fails restricted");
+                    (Code::UnconfinedExplicit, msg.done())
+                });
+                set_field(level, &profile, [Some((code, msg)), unconfined], out);
                 Outcome::Migrated(profile)
             } else if is_pod {
-                set_field(level, default, out);
-                out.record(
-                    Code::PodProfileDefaulted,
-                    &field_at(),
-                    format!("pod: set {default}"),
+                let msg = Message::new().s("pod: set ").profile(default).done();
+                set_field(
+                    level,
+                    default,
+                    [Some((Code::PodProfileDefaulted, msg)), None],
+                    out,
                 );
                 Outcome::Field(default.clone())
             } else {
@@ -241,13 +254,37 @@ impl std::fmt::Display for Who<'_> {
     }
 }
 
-fn set_field(level: &Slot, profile: &Profile, out: &mut Collected) {
+/// Adds `profile` as the level's `securityContext.seccompProfile` (or the
+/// whole `securityContext` when the level has none), with `records` about it.
+fn set_field(
+    level: &Slot,
+    profile: &Profile,
+    records: [Option<(Code, String)>; 2],
+    out: &mut Collected,
+) {
+    let field = ["securityContext", "seccompProfile"];
     let op = if level.has_context {
+        let path = child(&level.at, &field);
+        for (code, message) in records.into_iter().flatten() {
+            out.record(code, &path, message);
+        }
         AddOperation {
-            path: child(&level.at, &["securityContext", "seccompProfile"]),
+            path,
             value: profile.to_value(),
         }
     } else {
+        // The field's pointer is only text here: the operation adds its parent.
+        let text = child_text(&level.at, &field);
+        match records {
+            [Some((code, message)), Some(second)] => {
+                out.record_text(code, text.clone(), message);
+                out.record_text(second.0, text, second.1);
+            }
+            [Some((code, message)), None] | [None, Some((code, message))] => {
+                out.record_text(code, text, message);
+            }
+            [None, None] => {}
+        }
         AddOperation {
             path: child(&level.at, &["securityContext"]),
             value: Value::Object(Map::from_iter([(

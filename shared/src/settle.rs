@@ -6,6 +6,7 @@ use serde_json::Map;
 
 use crate::annotations::Level;
 use crate::locate::PodSite;
+use crate::message::Message;
 use crate::names::{step, Matched};
 use crate::pod::{Collected, Outcome};
 use crate::policy::Policy;
@@ -28,8 +29,9 @@ pub(crate) fn settle_annotations(
     let site = removal.site;
     let annotations_at = site.annotations();
     let mut removed = Vec::new();
-    for (annotation, container) in matched.legacy.iter().zip(&matched.container_of) {
+    for (index, annotation) in matched.legacy.iter().enumerate() {
         step();
+        let container = matched.container_of(index);
         let key_at = child(&annotations_at, &[annotation.key]);
         let value = annotation.value.unwrap_or("");
         let outcome = match &annotation.level {
@@ -42,13 +44,21 @@ pub(crate) fn settle_annotations(
                 out.record(
                     Code::AnnotationRemoved,
                     &key_at,
-                    format!("removed {key}: no such container"),
+                    Message::new()
+                        .s("removed ")
+                        .s(key)
+                        .s(": no such container")
+                        .done(),
                 );
                 removed.push(key_at);
             }
             Some(Outcome::Migrated(profile)) => {
                 if !(policy.keep_annotations && profile.matches_annotation(value)) {
-                    let msg = format!("removed {key}: migrated to the field");
+                    let msg = Message::new()
+                        .s("removed ")
+                        .s(key)
+                        .s(": migrated to the field")
+                        .done();
                     out.record(Code::AnnotationRemoved, &key_at, msg);
                     removed.push(key_at);
                 }
@@ -58,13 +68,22 @@ pub(crate) fn settle_annotations(
                     out.record(
                         Code::AnnotationRemoved,
                         &key_at,
-                        format!("removed {key}: now in the field"),
+                        Message::new()
+                            .s("removed ")
+                            .s(key)
+                            .s(": now in the field")
+                            .done(),
                     );
                     removed.push(key_at);
                 }
             }
             Some(Outcome::Field(profile)) => {
-                let msg = format!("removed {key}={value}: contradicts field {profile}, field wins");
+                let msg = Message::new().s("removed ").s(key).s("=").s(value);
+                let msg = msg
+                    .s(": contradicts field ")
+                    .profile(profile)
+                    .s(", field wins")
+                    .done();
                 out.record(Code::AnnotationContradictsField, &key_at, msg);
                 removed.push(key_at);
             }

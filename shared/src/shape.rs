@@ -4,10 +4,10 @@
 use jsonptr::PointerBuf;
 use serde_json::{Map, Value};
 
-use crate::containers::{is_privileged, CONTAINER_LISTS};
+use crate::containers::{privileged_context, CONTAINER_LISTS};
 use crate::locate::PodSite;
 use crate::profile::{FieldState, Profile};
-use crate::value::{at, child, type_name};
+use crate::value::{at, child, child_index, type_name};
 
 /// A pod spec or a container: where its `securityContext` is and what it holds.
 pub(crate) struct Slot {
@@ -35,39 +35,48 @@ pub(crate) struct Shape<'a> {
 
 pub(crate) type Malformed = (PointerBuf, String);
 
-pub(crate) fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a>, Malformed> {
-    let spec = at(root, &site.spec).unwrap_or(&Value::Null);
+/// Reads the pod whose spec (`spec`, found at `site.spec` in `root`) the caller has.
+pub(crate) fn read_shape<'a>(
+    root: &'a Value,
+    spec: &'a Value,
+    site: &PodSite,
+) -> Result<Shape<'a>, Malformed> {
     if !spec.is_object() {
         return Err((
             site.spec.clone(),
             format!("pod spec is {}", type_name(spec)),
         ));
     }
-    let pod = read_level(spec, &site.spec)?;
+    let pod = read_level(spec.get("securityContext"), site.spec.clone())?;
     let mut containers = Vec::new();
     for list in CONTAINER_LISTS {
-        let list_at = child(&site.spec, &[list]);
         let items = match spec.get(list) {
             None | Some(Value::Null) => continue,
             Some(Value::Array(items)) => items,
-            Some(other) => return Err((list_at, format!("{list} is {}", type_name(other)))),
+            Some(other) => {
+                let list_at = child(&site.spec, &[list]);
+                return Err((list_at, format!("{list} is {}", type_name(other))));
+            }
         };
+        containers.reserve(items.len());
         for (index, item) in items.iter().enumerate() {
             crate::names::step();
-            let item_at = child(&list_at, &[&index.to_string()]);
+            let item_at = child_index(&site.spec, list, index);
             if !item.is_object() {
                 return Err((item_at, format!("{list} item is {}", type_name(item))));
             }
-            let level = read_level(item, &item_at)?;
+            let context = item.get("securityContext");
+            let level = read_level(context, item_at)?;
             let name = item.get("name").and_then(Value::as_str);
             containers.push(Container {
                 level,
                 name,
-                privileged: is_privileged(item),
+                privileged: privileged_context(context),
             });
         }
     }
-    let annotations = match at(root, &site.metadata) {
+    let metadata = at(root, &site.metadata);
+    let annotations = match metadata {
         None | Some(Value::Null) => None,
         Some(Value::Object(meta)) => match meta.get("annotations") {
             None | Some(Value::Null) => None,
@@ -84,9 +93,7 @@ pub(crate) fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a
             ))
         }
     };
-    let metadata_keys = at(root, &site.metadata)
-        .and_then(Value::as_object)
-        .map_or(0, Map::len);
+    let metadata_keys = metadata.and_then(Value::as_object).map_or(0, Map::len);
     Ok(Shape {
         pod,
         containers,
@@ -95,19 +102,20 @@ pub(crate) fn read_shape<'a>(root: &'a Value, site: &PodSite) -> Result<Shape<'a
     })
 }
 
-fn read_level(level: &Value, level_at: &PointerBuf) -> Result<Slot, Malformed> {
-    let (has_context, field) = match level.get("securityContext") {
+/// A level (pod spec or container) at `level_at` from its `securityContext`.
+fn read_level(context: Option<&Value>, level_at: PointerBuf) -> Result<Slot, Malformed> {
+    let (has_context, field) = match context {
         None | Some(Value::Null) => (false, FieldState::Absent),
         Some(context @ Value::Object(_)) => {
             (true, Profile::read_field(context.get("seccompProfile")))
         }
         Some(other) => {
-            let at = child(level_at, &["securityContext"]);
+            let at = child(&level_at, &["securityContext"]);
             return Err((at, format!("securityContext is {}", type_name(other))));
         }
     };
     Ok(Slot {
-        at: level_at.clone(),
+        at: level_at,
         has_context,
         field,
     })
