@@ -22,6 +22,7 @@
 mod annotations;
 mod containers;
 mod error;
+mod keyset;
 mod limits;
 mod locate;
 mod message;

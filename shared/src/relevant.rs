@@ -8,13 +8,13 @@
 //! (the webhook) save most of the parse.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
 use std::fmt;
 
 use jsonptr::PointerBuf;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::keyset::KeySet;
 use crate::limits::{Cap, Exceeded, Limits};
 use crate::policy::Policy;
 
@@ -52,7 +52,7 @@ const ENTRY_BYTES: usize = std::mem::size_of::<String>() + 2 * std::mem::size_of
 /// Owns its keys, so a server can build it once per policy load.
 #[derive(Debug, Clone)]
 pub struct RelevantKeys {
-    keys: HashSet<String>,
+    keys: KeySet,
     limits: Limits,
 }
 
@@ -186,7 +186,7 @@ impl Tally {
 
 #[derive(Clone, Copy)]
 struct Keep<'k> {
-    keys: &'k HashSet<String>,
+    keys: &'k KeySet,
     tally: &'k Tally,
     /// The key this value sits under (for naming a cap it goes over).
     key: &'k str,
