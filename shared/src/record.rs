@@ -82,8 +82,9 @@ codes! {
     UnconfinedExplicit = "unconfined-explicit", Warning, false;
     /// A privileged container: seccomp does not apply to it.
     PrivilegedContainer = "privileged-container", Warning, false;
-    /// A present seccompProfile field is not valid; left untouched.
-    InvalidProfileField = "invalid-profile-field", Warning, false;
+    /// A present seccompProfile field is not valid; left untouched. An error:
+    /// the API server rejects the object until a human fixes the field.
+    InvalidProfileField = "invalid-profile-field", Error, false;
     /// A Windows pod: the API server forbids seccomp fields there.
     SkippedWindows = "skipped-windows", Info, false;
     /// The object opted out with the skip annotation.

@@ -2,7 +2,7 @@
 //! the fixed object (patch applied with the json-patch crate) and the codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use seccomp_core::{plan, Code, Policy, UnconfinedMode};
+use seccomp_core::{plan, Code, Policy, Severity, UnconfinedMode};
 use serde_json::{json, Value};
 
 struct Case {
@@ -600,4 +600,35 @@ fn records_point_at_the_field_they_concern() {
             .contains(&"/metadata/annotations/container.seccomp.security.alpha.kubernetes.io~1app"),
         "{pointers:?}"
     );
+}
+
+/// Regression (issue 12, found against kube-apiserver v1.37): an invalid
+/// present field was a warning, but the API server rejects the object
+/// outright (`Required value: must be set when seccomp type is Localhost`,
+/// `can only be set when seccomp type is Localhost`, `Unsupported value`), so
+/// like a non-migratable annotation it is an error a human must fix.
+#[test]
+fn regression_invalid_profile_field_is_an_error_because_the_api_server_rejects_it() {
+    for field in [
+        json!({"type": "Localhost"}),
+        json!({"type": "RuntimeDefault", "localhostProfile": "profiles/x.json"}),
+        json!({"type": "runtimeDefault"}),
+        json!({"type": "Localhost", "localhostProfile": "/abs.json"}),
+        json!({"type": "Localhost", "localhostProfile": "profiles/../x.json"}),
+    ] {
+        for spec in [
+            json!({"securityContext": {"seccompProfile": field}, "containers": app()}),
+            json!({"containers": [{"name": "app", "securityContext": {"seccompProfile": field}}]}),
+        ] {
+            let input = pod(json!(null), spec);
+            let plan = plan(&input, &Policy::default());
+            let record = plan
+                .records
+                .iter()
+                .find(|r| r.code == Code::InvalidProfileField)
+                .unwrap_or_else(|| panic!("{field}: no invalid-profile-field in {:?}", plan.records));
+            assert_eq!(record.severity, Severity::Error, "{field}");
+            assert_eq!(plan.worst_finding(), Some(Severity::Error), "{field}");
+        }
+    }
 }

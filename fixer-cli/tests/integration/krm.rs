@@ -3,19 +3,30 @@
 //! --enable-alpha-plugins` through the legacy exec-plugin protocol).
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::util::{bin, code, run_in, stderr, stdout, temp_tree};
 
 const DEPLOYMENT: &str = "# the web app\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n      annotations:\n        seccomp.security.alpha.kubernetes.io/pod: runtime/default\n    spec:\n      containers:\n      - name: web\n        image: nginx\n";
 
-fn tool(name: &str) -> bool {
-    let found = Command::new(name).arg("version").output().is_ok();
-    if !found {
-        eprintln!("SKIP: {name} is not installed");
+/// The real client `name` (`kpt`, `kubectl`): `$SECCOMP_TEST_<NAME>` when set
+/// (scripts/test.sh points it at the v1.37 kubectl of the tools cache), else
+/// `name` on `PATH`. A missing client fails the test, naming it: a KRM test
+/// that cannot run its client must not pass.
+fn tool(name: &str) -> PathBuf {
+    let var = format!("SECCOMP_TEST_{}", name.to_uppercase());
+    let path = std::env::var_os(&var).map_or_else(|| PathBuf::from(name), PathBuf::from);
+    // `--client`: kubectl must not dial whatever cluster KUBECONFIG names.
+    let args: &[&str] = if name == "kubectl" { &["version", "--client"] } else { &["version"] };
+    match Command::new(&path).args(args).output() {
+        Ok(_) => path,
+        Err(error) => panic!(
+            "{name} not found ({}: {error}): the KRM tests need the real client; \
+             install it, or set {var} (./scripts/test.sh finds or builds it)",
+            path.display()
+        ),
     }
-    found
 }
 
 fn yaml_docs(text: &str) -> Vec<serde_json::Value> {
@@ -70,13 +81,11 @@ fn resource_list_items_are_fixed_with_results() {
 
 #[test]
 fn kpt_fn_eval_exec_fixes_a_package() {
-    if !tool("kpt") {
-        return;
-    }
+    let kpt = tool("kpt");
     let dir = temp_tree(&[("pkg/deploy.yaml", DEPLOYMENT)]);
     let exec = format!("{} krm", bin().display());
     let results = dir.path().join("results");
-    let out = Command::new("kpt")
+    let out = Command::new(&kpt)
         .args(["fn", "eval", "pkg", "--exec", &exec, "--results-dir"])
         .arg(&results)
         .current_dir(dir.path())
@@ -122,9 +131,7 @@ fn write_plugin(config_home: &Path) {
 
 #[test]
 fn kubectl_kustomize_runs_the_legacy_exec_plugin() {
-    if !tool("kubectl") {
-        return;
-    }
+    let kubectl = tool("kubectl");
     let dir = temp_tree(&[
         ("app/deploy.yaml", DEPLOYMENT),
         (
@@ -134,7 +141,7 @@ fn kubectl_kustomize_runs_the_legacy_exec_plugin() {
         ("app/kustomization.yaml", "resources:\n- deploy.yaml\ntransformers:\n- seccomp.yaml\n"),
     ]);
     write_plugin(&dir.path().join("config"));
-    let out = Command::new("kubectl")
+    let out = Command::new(&kubectl)
         .args(["kustomize", "--enable-alpha-plugins", "app"])
         .env("XDG_CONFIG_HOME", dir.path().join("config"))
         .current_dir(dir.path())
@@ -161,7 +168,7 @@ fn kubectl_kustomize_runs_the_legacy_exec_plugin() {
         "",
     );
     fs::write(dir.path().join("app/deploy.yaml"), plain).unwrap();
-    let out = Command::new("kubectl")
+    let out = Command::new(&kubectl)
         .args(["kustomize", "--enable-alpha-plugins", "app"])
         .env("XDG_CONFIG_HOME", dir.path().join("config"))
         .current_dir(dir.path())

@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -18,20 +19,29 @@ const ChartNamespace = "seccomp-system"
 var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*$`)
 
 // SplitYAML decodes a multi-document YAML stream into objects (empty
-// documents dropped).
+// documents dropped); a document that does not decode fails the test.
 func SplitYAML(t testing.TB, stream []byte) []Object {
 	t.Helper()
+	out, err := DecodeYAML(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// DecodeYAML is SplitYAML returning the error.
+func DecodeYAML(stream []byte) ([]Object, error) {
 	var out []Object
 	for _, doc := range docSeparator.Split(string(stream), -1) {
 		var o Object
 		if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
-			t.Fatalf("YAML document does not decode: %v\n%s", err, doc)
+			return nil, fmt.Errorf("YAML document does not decode: %v\n%s", err, doc)
 		}
 		if len(o) > 0 {
 			out = append(out, o)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // HelmTemplate renders charts/seccomp-defaulter with `helm template RELEASE
