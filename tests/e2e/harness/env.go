@@ -3,8 +3,10 @@ package harness
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 )
 
 // Env is what scripts/k8s-up.sh and scripts/e2e.sh export to the tests.
@@ -93,4 +95,20 @@ func (e *Env) Path(rel ...string) string {
 // LogPath is a new file name in the run's logs/ folder (kept on failure).
 func (e *Env) LogPath(name string) string {
 	return filepath.Join(e.Dir, "logs", name)
+}
+
+// Client is a real client the tests need that the control plane does not
+// provide (kpt): $SECCOMP_TEST_<NAME> when set, else NAME on PATH. A missing
+// one fails the test, naming it (scripts/test.sh finds or builds them).
+func Client(t testing.TB, name string) string {
+	t.Helper()
+	v := "SECCOMP_TEST_" + strings.ToUpper(name)
+	if p := os.Getenv(v); p != "" {
+		return p
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found (%v): install it or set %s", name, err, v)
+	}
+	return p
 }
