@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +34,13 @@ type Webhook struct {
 // listens. extra are more flags (e.g. --pods-only). It is stopped at cleanup.
 func StartWebhook(t testing.TB, env *Env, name string, pair Pair, extra ...string) *Webhook {
 	t.Helper()
+	return StartWebhookAt(t, env, name, pair, "127.0.0.1:0", extra...)
+}
+
+// StartWebhookAt is StartWebhook listening on addr (a fixed loopback port,
+// for a configuration written before the process starts).
+func StartWebhookAt(t testing.TB, env *Env, name string, pair Pair, addr string, extra ...string) *Webhook {
+	t.Helper()
 	w := &Webhook{Name: name, CertDir: filepath.Join(env.Dir, "webhooks", name), LogPath: env.LogPath("webhook-" + name + ".log"), exited: make(chan struct{})}
 	if err := os.MkdirAll(w.CertDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -44,7 +52,7 @@ func StartWebhook(t testing.TB, env *Env, name string, pair Pair, extra ...strin
 	}
 	args := append([]string{
 		"--tls-cert-file", certFile, "--tls-key-file", keyFile,
-		"--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
+		"--listen-addr", addr, "--metrics-addr", "127.0.0.1:0",
 		"--log-format", "json", "--log-level", "info", "--shutdown-delay-seconds", "0",
 	}, extra...)
 	w.cmd = exec.Command(env.WebhookBin, args...)
@@ -139,4 +147,15 @@ func (w *Webhook) Lines(msg string) []Object {
 		}
 	}
 	return out
+}
+
+// FreePort is a loopback port nothing listens on right now.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
