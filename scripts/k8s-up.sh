@@ -211,7 +211,7 @@ done
 start kube-controller-manager "$LOGS/kube-controller-manager.log" "${BIN[kube]}/kube-controller-manager" \
   --kubeconfig "$DIR/kcm.kubeconfig" \
   --bind-address 127.0.0.1 --secure-port "$KCM_PORT" \
-  --controllers serviceaccount,namespace,garbagecollector,deployment,replicaset,job,cronjob \
+  --controllers serviceaccount,namespace,garbagecollector,deployment,replicaset,job,cronjob,clusterrole-aggregation \
   --use-service-account-credentials \
   --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
   --leader-elect=false \

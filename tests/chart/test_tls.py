@@ -96,7 +96,8 @@ def test_deployment_mounts_the_rendered_secret(default_objs: list[dict[str, Any]
 def test_offline_renders_generate_a_fresh_ca() -> None:
     """Without a cluster (`helm template`) there is nothing to look up: each
     render generates its own CA, as docs/operations.md warns GitOps users.
-    Reuse on upgrade is tested through a server-side dry run in test_tls_upgrade.py."""
+    Reuse on upgrade is tested with the real Helm CLI against kube-apiserver:
+    tests/e2e/helm_test.go."""
     assert _ca_bundle(objects(render({}))) != _ca_bundle(objects(render({})))
 
 

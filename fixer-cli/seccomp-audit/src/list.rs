@@ -74,6 +74,9 @@ pub async fn list_all(
         }
         let page = match tokio::time::timeout(listing.timeout, api.list(&params)).await {
             Ok(Ok(page)) => page,
+            Ok(Err(kube::Error::Api(status))) if status.code == 410 && token.is_some() => {
+                return Err(expired(listing, resource, count, &status.message));
+            }
             Ok(Err(error)) => return Err(classify(listing, resource, &error)),
             Err(_) => return Err(timed_out(listing, resource)),
         };
@@ -110,6 +113,21 @@ fn base(
         message,
         fatal,
     }
+}
+
+/// A 410 Gone on a `continue` token: the revision the list started at was
+/// compacted away (kube-apiserver keeps about 5 minutes of history) before
+/// the next page was asked for. Reported, not retried: a restarted list
+/// would mix two points in time into one report (docs/audit.md).
+fn expired(listing: &Listing<'_>, resource: &Resource, read: usize, server_says: &str) -> ListError {
+    let message = format!(
+        "cannot list {} {}: the continue token expired after {read} objects (410 Gone: the API server \
+         no longer keeps the revision the list started at); run the audit again, a larger \
+         --chunk-size needs fewer pages: {server_says}",
+        resource.qualified_name(),
+        scope(listing.namespace),
+    );
+    base(listing, resource, Some(410), message, false)
 }
 
 fn timed_out(listing: &Listing<'_>, resource: &Resource) -> ListError {
@@ -169,7 +187,7 @@ fn classify(listing: &Listing<'_>, resource: &Resource, error: &kube::Error) -> 
         ),
         404 => (format!("the server does not serve {name} ({}): {server_says}", resource.api_version()), false),
         410 => (
-            format!("cannot list {name} {where_}: the list changed while paging (410 Gone); retry, or raise --chunk-size: {server_says}"),
+            format!("cannot list {name} {where_}: 410 Gone: {server_says}"),
             false,
         ),
         _ => (format!("cannot list {name} {where_}: HTTP {code}: {server_says}"), false),

@@ -23,6 +23,7 @@ type Env struct {
 	APIServerLog string
 	KCMLog       string
 	AuditLog     string
+	EtcdEndpoint string // http://127.0.0.1:PORT, etcd's client URL (plain HTTP, loopback)
 }
 
 var envVars = []struct {
@@ -40,6 +41,7 @@ var envVars = []struct {
 	{"SECCOMP_E2E_APISERVER_LOG", func(e *Env) *string { return &e.APIServerLog }},
 	{"SECCOMP_E2E_KCM_LOG", func(e *Env) *string { return &e.KCMLog }},
 	{"SECCOMP_E2E_AUDIT_LOG", func(e *Env) *string { return &e.AuditLog }},
+	{"SECCOMP_E2E_ETCDCTL_ENDPOINT", func(e *Env) *string { return &e.EtcdEndpoint }},
 }
 
 // LoadEnv reads the environment of scripts/e2e.sh. It fails, naming every
