@@ -626,7 +626,9 @@ fn regression_invalid_profile_field_is_an_error_because_the_api_server_rejects_i
                 .records
                 .iter()
                 .find(|r| r.code == Code::InvalidProfileField)
-                .unwrap_or_else(|| panic!("{field}: no invalid-profile-field in {:?}", plan.records));
+                .unwrap_or_else(|| {
+                    panic!("{field}: no invalid-profile-field in {:?}", plan.records)
+                });
             assert_eq!(record.severity, Severity::Error, "{field}");
             assert_eq!(plan.worst_finding(), Some(Severity::Error), "{field}");
         }

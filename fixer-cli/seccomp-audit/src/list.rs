@@ -119,7 +119,12 @@ fn base(
 /// compacted away (kube-apiserver keeps about 5 minutes of history) before
 /// the next page was asked for. Reported, not retried: a restarted list
 /// would mix two points in time into one report (docs/audit.md).
-fn expired(listing: &Listing<'_>, resource: &Resource, read: usize, server_says: &str) -> ListError {
+fn expired(
+    listing: &Listing<'_>,
+    resource: &Resource,
+    read: usize,
+    server_says: &str,
+) -> ListError {
     let message = format!(
         "cannot list {} {}: the continue token expired after {read} objects (410 Gone: the API server \
          no longer keeps the revision the list started at); run the audit again, a larger \

@@ -18,7 +18,11 @@ fn tool(name: &str) -> PathBuf {
     let var = format!("SECCOMP_TEST_{}", name.to_uppercase());
     let path = std::env::var_os(&var).map_or_else(|| PathBuf::from(name), PathBuf::from);
     // `--client`: kubectl must not dial whatever cluster KUBECONFIG names.
-    let args: &[&str] = if name == "kubectl" { &["version", "--client"] } else { &["version"] };
+    let args: &[&str] = if name == "kubectl" {
+        &["version", "--client"]
+    } else {
+        &["version"]
+    };
     match Command::new(&path).args(args).output() {
         Ok(_) => path,
         Err(error) => panic!(
