@@ -16,6 +16,18 @@ cd "$(dirname "$0")/.."
 TOOLS_DIR=tests/e2e/tools
 CACHE="${SECCOMP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/seccomp-defaulter/tools}"
 
+# Go's build cache for these builds is private to this run and removed when
+# it ends: it grows to several GB for the control plane and nothing reads it
+# again (the built binaries are the cache). SECCOMP_GOCACHE keeps one.
+GOCACHE_RUN=""
+if [ -n "${SECCOMP_GOCACHE:-}" ]; then
+  export GOCACHE="$SECCOMP_GOCACHE"
+else
+  mkdir -p "$CACHE"
+  GOCACHE_RUN="$(mktemp -d "$CACHE/.gocache.XXXXXX")"
+  export GOCACHE="$GOCACHE_RUN"
+fi
+
 command -v go >/dev/null 2>&1 || { echo "go-tools: 'go' not found on PATH (Go 1.26+ is needed to build the e2e tools)" >&2; exit 2; }
 
 # version MODULE: the version tests/e2e/tools/<tool>/go.mod requires.
@@ -68,7 +80,12 @@ spec() {
 }
 
 TMP_BUILD=""
-trap '[ -z "$TMP_BUILD" ] || rm -rf "$TMP_BUILD"' EXIT
+cleanup() {
+  [ -z "$TMP_BUILD" ] || rm -rf "$TMP_BUILD"
+  # Module cache files are read-only; the build cache's are not, but be sure.
+  [ -z "$GOCACHE_RUN" ] || { chmod -R u+w "$GOCACHE_RUN" 2>/dev/null; rm -rf "$GOCACHE_RUN"; }
+}
+trap cleanup EXIT
 
 build_one() {
   local tool="$1" dir="$TOOLS_DIR/$1" version key out tmp log start pid total status

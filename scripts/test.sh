@@ -4,6 +4,9 @@
 # control plane built from Go modules (docs/e2e.md). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# No incremental caches: they double the debug target on disk and a CI run
+# starts cold anyway.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
