@@ -149,13 +149,17 @@ func key(o harness.Object) string { return o["kind"].(string) + "/" + harness.Na
 var (
 	privilegedWarning = regexp.MustCompile(`^seccomp-defaulter: container "(.*)" is privileged: seccomp does not apply to it$`)
 	unconfinedWarning = regexp.MustCompile(`^seccomp-defaulter: (pod|container "(.*)")(:? legacy annotation| explicitly) chose Unconfined: kept, fails (the )?restricted( policy)?$`)
+	invalidWarning    = regexp.MustCompile(`^seccomp-defaulter: (\S+=.*) is not a valid profile: fix it by hand$`)
 )
 
 // policyWarnings are the warnings the policy must give for the webhook's
 // warnings: one per finding kind, naming the first and counting the others.
 func (e *equivalence) policyWarnings(webhook []string) []string {
-	var privileged, unconfined []string
+	var privileged, unconfined, invalid []string
 	for _, w := range webhook {
+		if m := invalidWarning.FindStringSubmatch(w); m != nil {
+			invalid = append(invalid, m[1])
+		}
 		if m := privilegedWarning.FindStringSubmatch(w); m != nil {
 			privileged = append(privileged, `container "`+m[1]+`"`)
 		}
@@ -176,6 +180,9 @@ func (e *equivalence) policyWarnings(webhook []string) []string {
 	}
 	if len(unconfined) > 0 {
 		out = append(out, prefix+first(unconfined)+" explicitly chose Unconfined: kept, fails the restricted policy")
+	}
+	if len(invalid) > 0 {
+		out = append(out, prefix+first(invalid)+" is not a valid profile: fix it by hand")
 	}
 	return out
 }

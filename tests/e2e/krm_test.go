@@ -42,16 +42,65 @@ func TestKRMOutputAccepted(t *testing.T) {
 		}
 	}
 
+	// A file with an error-severity record makes the function report an
+	// error result and exit 1, as the KRM function spec asks; kpt then fails
+	// and writes nothing (docs/fixer.md, "KRM function"). So kpt gets the
+	// other files, and the files with errors once more on their own.
+	withErrors := map[string]bool{}
+	for path, f := range report {
+		for _, o := range f.Objects {
+			for _, finding := range o.Findings {
+				if finding.Severity == "error" {
+					withErrors[filepath.Base(path)] = true
+				}
+			}
+		}
+	}
+	if len(withErrors) == 0 || len(withErrors) == len(files) {
+		t.Fatalf("the KRM inputs need files with and without error records, got errors in %v", withErrors)
+	}
+	clean, cleanFixed, failing := map[string]string{}, map[string]string{}, map[string]string{}
+	for f, src := range files {
+		if withErrors[f] {
+			failing[f] = src
+		} else {
+			clean[f] = src
+			cleanFixed[f] = filepath.Join(fixed, f)
+		}
+	}
+	wantClean := t.TempDir()
+	harness.CopyFiles(t, wantClean, cleanFixed)
+
 	t.Run("kpt fn eval --exec", func(t *testing.T) {
 		t.Parallel()
 		kpt := harness.Client(t, "kpt")
 		pkg := filepath.Join(t.TempDir(), "pkg")
-		harness.CopyFiles(t, pkg, files)
+		harness.CopyFiles(t, pkg, clean)
 		cmd := exec.Command(kpt, "fn", "eval", pkg, "--exec", env.FixerBin+" krm")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("kpt fn eval: %v\n%s", err, out)
 		}
-		checkKRMOutput(t, g, ns, "kpt", objectsOf(t, pkg), want, records)
+		checkKRMOutput(t, g, ns, "kpt", objectsOf(t, pkg), objectsOf(t, wantClean), records)
+	})
+
+	t.Run("kpt fn eval --exec: error results fail and leave the package as it was", func(t *testing.T) {
+		t.Parallel()
+		kpt := harness.Client(t, "kpt")
+		pkg := filepath.Join(t.TempDir(), "pkg")
+		harness.CopyFiles(t, pkg, failing)
+		cmd := exec.Command(kpt, "fn", "eval", pkg, "--truncate-output=false", "--exec", env.FixerBin+" krm")
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("kpt fn eval succeeded on files with error records:\n%s", out)
+		}
+		harness.Containing(t, "kpt's output", string(out), "[error]", "Exit code: 1")
+		for f, src := range failing {
+			before, errBefore := os.ReadFile(src)
+			after, errAfter := os.ReadFile(filepath.Join(pkg, f))
+			if errBefore != nil || errAfter != nil || string(before) != string(after) {
+				t.Errorf("%s changed although kpt failed (%v, %v)", f, errBefore, errAfter)
+			}
+		}
 	})
 
 	t.Run("kubectl kustomize --enable-alpha-plugins", func(t *testing.T) {
