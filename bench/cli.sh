@@ -5,7 +5,7 @@
 # saphyr-parser events, rayon over files, no tree, no planning).
 #
 # Usage: bench/cli.sh [CORPUS_DIR] [COPIES] [RUNS]
-#   CORPUS_DIR  manifests to use (default /work/shared/corpus); never modified
+#   CORPUS_DIR  manifests to use (default ../shared/corpus, the team corpus beside the checkout); never modified
 #   COPIES      how many copies of it go into the temp tree (default 1)
 #   RUNS        repetitions per measurement, the best wall time is kept (default 3)
 # Reports files/s, MB/s, peak RSS (/usr/bin/time -v) and the ratio to the
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-corpus=${1:-/work/shared/corpus}
+corpus=${1:-../shared/corpus}
 copies=${2:-1}
 runs=${3:-3}
 [ -d "$corpus" ] || { echo "no corpus directory: $corpus" >&2; exit 2; }

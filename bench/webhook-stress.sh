@@ -57,7 +57,7 @@ run() {
   done
   ca=$(sed -n 's/.*ca_file=\([^ ]*\).*/\1/p' "$log" | head -1)
   [ -n "$ca" ] || { echo "server did not start:" >&2; cat "$log" >&2; exit 1; }
-  line=$("$STRESS" "127.0.0.1:$port" "127.0.0.1:$((port + 1))" "$ca" shared/benches/data/deployment.json \
+  line=$("$STRESS" "127.0.0.1:$port" "127.0.0.1:$((port + 1))" "$ca" shared/seccomp-core/benches/data/deployment.json \
     "$SECONDS_PER_ATTACK" "$attack")
   rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$PID/status")
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""

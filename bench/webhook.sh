@@ -32,7 +32,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 
 # The request: the core benchmark's Deployment wrapped in an AdmissionReview.
 printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"4b1c9f3e-bench","kind":{"group":"apps","version":"v1","kind":"Deployment"},"resource":{"group":"apps","version":"v1","resource":"deployments"},"namespace":"shop","name":"checkout","operation":"CREATE","userInfo":{"username":"system:serviceaccount:argocd:argocd-application-controller"},"dryRun":false,"object":%s}}' \
-  "$(cat shared/benches/data/deployment.json)" > "$OUT/request.json"
+  "$(cat shared/seccomp-core/benches/data/deployment.json)" > "$OUT/request.json"
 
 cat > "$OUT/post.lua" <<'EOF'
 wrk.method = "POST"

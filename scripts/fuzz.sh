@@ -4,8 +4,8 @@
 # Runs every cargo-fuzz target for SECONDS each (or only the TARGETs named),
 # FUZZ_PARALLEL targets at a time (default: the number of CPUs), and fails
 # when any of them crashed, timed out or went past the memory limit below. A target is any [[bin]] of a fuzz crate:
-# every `*/fuzz/Cargo.toml` under the top-level folders (fixer-cli/fuzz,
-# shared/fuzz, ...) is found, so adding a target is adding a file under its
+# every `*/fuzz/Cargo.toml` and `*/*/fuzz/Cargo.toml` (fixer-cli/fuzz,
+# shared/seccomp-core/fuzz, ...) is found, so adding a target is adding a file under its
 # crate's fuzz_targets/ and a [[bin]] entry; adding a crate is adding a
 # `<folder>/fuzz/` made like the others.
 #
@@ -71,7 +71,8 @@ fi
 # CPUs of wall time. `cargo fuzz run` is not used: it holds the build
 # directory's lock for as long as the fuzzer runs.
 selected=()
-for manifest in */fuzz/Cargo.toml; do
+shopt -s nullglob
+for manifest in */fuzz/Cargo.toml */*/fuzz/Cargo.toml; do
   crate_dir=$(dirname "$manifest")
   # `cargo fuzz list` reads the crate's [[bin]] targets.
   for target in $(cd "$crate_dir/.." && cargo fuzz list); do

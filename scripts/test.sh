@@ -10,7 +10,8 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-for fuzz_crate in */fuzz/Cargo.toml; do
+shopt -s nullglob
+for fuzz_crate in */fuzz/Cargo.toml */*/fuzz/Cargo.toml; do
   cargo fmt --manifest-path "$fuzz_crate" -- --check
 done
 

@@ -9,7 +9,7 @@ use seccomp_core::{DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
 /// `--config` and the knob flags.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct PolicyArgs {
-    /// Policy file (SPEC §7); flags below override its values.
+    /// Policy file (§7); flags below override its values.
     #[arg(long, env = "SECCOMP_FIX_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Default profile where a pod has none: `RuntimeDefault` or `localhost/<path>`.
@@ -36,7 +36,13 @@ pub fn load_policy(path: Option<&std::path::Path>) -> anyhow::Result<Policy> {
     };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading policy {}", path.display()))?;
-    Policy::from_yaml(&text).with_context(|| format!("policy {}", path.display()))
+    policy_from_yaml(&text).with_context(|| format!("policy {}", path.display()))
+}
+
+/// A policy file's text (YAML or JSON) read by `yaml_serde` into the core's
+/// policy; an empty file or one of only comments is the default policy.
+pub fn policy_from_yaml(text: &str) -> Result<Policy, seccomp_core::CoreError> {
+    Policy::from_deserializer(yaml_serde::Deserializer::from_str(text))
 }
 
 impl PolicyArgs {
@@ -75,5 +81,39 @@ impl PolicyArgs {
         }
         policy.validate().context("policy flags")?;
         Ok(policy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn an_empty_or_comment_only_policy_file_is_the_default_policy() {
+        for text in ["", "\n", "# nothing\n", "# nothing\n---\n"] {
+            assert_eq!(
+                policy_from_yaml(text).unwrap(),
+                Policy::default(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_policy_file_error_names_the_key_and_its_line() {
+        let err = policy_from_yaml("unconfined: harden\nmigrateAnnotation: true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("migrateAnnotation") && err.contains("line 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_json_policy_file_reads_like_yaml() {
+        let policy = policy_from_yaml(r#"{"unconfined": "harden"}"#).unwrap();
+        assert_eq!(policy.unconfined, UnconfinedMode::Harden);
     }
 }

@@ -1,8 +1,8 @@
 """What the chart must agree with, read from the project's Rust sources so
 that the tests catch drift: the webhook's command-line flags and defaults
 (clap derive attributes in webhook/src) and the policy keys (serde struct in
-shared/src/policy.rs). When a source does not declare them yet, the fixed
-interface below is used and the tests say so."""
+shared/seccomp-core/src/policy.rs). A source that cannot be read fails the
+tests: there is no fallback list to drift from."""
 
 from __future__ import annotations
 
@@ -11,20 +11,8 @@ from dataclasses import dataclass, field
 
 from chartlib import REPO
 
-# The fixed interface the webhook is written against (used only while
-# webhook/src declares no clap flags yet).
-FALLBACK_LISTEN_ADDR = "0.0.0.0:8443"
-FALLBACK_METRICS_ADDR = "0.0.0.0:9090"
 MUTATE_PATH = "/mutate"
-# SPEC §7 keys (used only while shared/src/policy.rs declares no Policy struct).
-FALLBACK_POLICY_KEYS = {
-    "defaultProfile",
-    "migrateAnnotations",
-    "keepAnnotations",
-    "unconfined",
-    "skipAnnotation",
-    "customKinds",
-}
+POLICY_SOURCE = ("shared", "seccomp-core", "src", "policy.rs")
 
 # `#[arg(...)]` (possibly multi-line) followed by the field it annotates.
 _ARG_FIELD = re.compile(
@@ -44,9 +32,8 @@ class WebhookSource:
     flags: dict[str, str | None] = field(default_factory=dict)
     text: str = ""
 
-    def default(self, flag: str, fallback: str) -> str:
-        if not self.found:
-            return fallback
+    def default(self, flag: str) -> str:
+        assert self.found, "no clap #[arg(long ...)] flags found in webhook/src"
         assert flag in self.flags, f"webhook/src declares no --{flag} flag"
         value = self.flags[flag]
         assert value is not None, f"--{flag} has no literal default in webhook/src"
@@ -72,18 +59,16 @@ def webhook_source() -> WebhookSource:
     return WebhookSource(found=bool(flags), flags=flags, text=text)
 
 
-def policy_keys() -> tuple[bool, set[str]]:
+def policy_keys() -> set[str]:
     """camelCase keys of `pub struct Policy` (serde rename_all = camelCase)."""
-    path = REPO / "shared" / "src" / "policy.rs"
-    if not path.is_file():
-        return False, set(FALLBACK_POLICY_KEYS)
+    path = REPO.joinpath(*POLICY_SOURCE)
+    assert path.is_file(), f"{path} not found: the core's policy moved, update POLICY_SOURCE"
     text = path.read_text(encoding="utf-8")
     m = re.search(r"pub struct Policy\s*\{(?P<body>.*?)\n\}", text, re.S)
-    if not m:
-        return False, set(FALLBACK_POLICY_KEYS)
+    assert m, f"{path} declares no `pub struct Policy`"
     assert 'rename_all = "camelCase"' in text[: m.start()].rsplit("#[derive", 1)[-1], (
         "Policy is no longer serde camelCase: update the chart's policy ConfigMap"
     )
     fields = re.findall(r"^\s*pub\s+([a-z_][a-z0-9_]*)\s*:", m.group("body"), re.M)
     keys = {re.sub(r"_([a-z])", lambda c: c.group(1).upper(), f) for f in fields}
-    return True, keys
+    return keys

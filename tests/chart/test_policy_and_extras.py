@@ -1,4 +1,4 @@
-"""The policy ConfigMap (SPEC §7), ServiceMonitor, NetworkPolicy and NOTES."""
+"""The policy ConfigMap (§7), ServiceMonitor, NetworkPolicy and NOTES."""
 
 from __future__ import annotations
 
@@ -18,9 +18,7 @@ def policy_of(objs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_policy_keys_are_exactly_the_core_policy_fields(rendered: dict[str, list[dict[str, Any]]]) -> None:
-    from_source, keys = policy_keys()
-    if not from_source:
-        print("NOTE: shared/src/policy.rs has no Policy struct: using the SPEC §7 key list")
+    keys = policy_keys()
     for objs in rendered.values():
         assert set(policy_of(objs)) == keys
 

@@ -107,7 +107,7 @@ def test_localhost_default_reaches_the_core(rendered: dict[str, list[dict[str, A
 
 
 def test_core_refuses_keys_the_chart_must_not_render(rendered: dict[str, list[dict[str, Any]]], tmp_path: Path) -> None:
-    """Why the chart renders only the keys of SPEC §7 (customKinds[].resource
+    """Why the chart renders only the keys of §7 (customKinds[].resource
     is one since the admission policy needs it): the core refuses the others."""
     policy = yaml.safe_load(one(rendered["everything-else"], "ConfigMap")["data"]["policy.yaml"])
     assert policy["customKinds"][0]["resource"] == "rollouts"

@@ -1,5 +1,5 @@
 """The MutatingWebhookConfiguration and the wiring from it to the server:
-rules (SPEC §2, §6), selectors, failure policy, and service path/port against
+rules (§2, §6), selectors, failure policy, and service path/port against
 the webhook's own defaults read from webhook/src."""
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from chartlib import (
     port_of,
     webhook_container,
 )
-from repo_sources import FALLBACK_LISTEN_ADDR, FALLBACK_METRICS_ADDR, MUTATE_PATH, webhook_source
+from repo_sources import MUTATE_PATH, webhook_source
 
 SOURCE = webhook_source()
 
-# SPEC §2 workload kinds as (API group, resource); old apiVersions reach the
+# §2 workload kinds as (API group, resource); old apiVersions reach the
 # webhook through matchPolicy Equivalent.
 WORKLOADS = {
     ("", "replicationcontrollers"),
@@ -148,8 +148,8 @@ def test_service_path_and_port_match_the_server_defaults(default_objs: list[dict
         # The routes the chart relies on are declared in the server source.
         for route in (MUTATE_PATH, "/healthz", "/readyz", "/metrics"):
             assert f'"{route}"' in SOURCE.text, f"webhook/src has no {route} route"
-    server_port = port_of(SOURCE.default("listen-addr", FALLBACK_LISTEN_ADDR))
-    metrics_port = port_of(SOURCE.default("metrics-addr", FALLBACK_METRICS_ADDR))
+    server_port = port_of(SOURCE.default("listen-addr"))
+    metrics_port = port_of(SOURCE.default("metrics-addr"))
 
     svc_ref = the_webhook(default_objs)["clientConfig"]["service"]
     assert svc_ref["path"] == MUTATE_PATH

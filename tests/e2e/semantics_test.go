@@ -60,7 +60,7 @@ var semanticsDeliberate = map[string]string{
 	// server still warns that the annotation is non-functional.
 	"fixtures/seccomp-edge-cases.yaml#Pod/edge-windows-annotated before: + warning non-functional metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]": "D3",
 	"fixtures/seccomp-edge-cases.yaml#Pod/edge-windows-annotated after: + warning non-functional metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]":  "D3",
-	// D4: Windows by nodeSelector only: skipped by the core (SPEC §4 rule 1),
+	// D4: Windows by nodeSelector only: skipped by the core (§4 rule 1),
 	// not exempt from PodSecurity (only spec.os.name is).
 	"fixtures/seccomp-edge-cases.yaml#Pod/edge-windows-node-selector before: + psa must-set iis": "D4",
 	"fixtures/seccomp-edge-cases.yaml#Pod/edge-windows-node-selector after: + psa must-set iis":  "D4",

@@ -188,7 +188,7 @@ impl Reloader {
         let parsed = std::str::from_utf8(&bytes)
             .map_err(|_| PolicyError::Utf8(path.clone()))
             .and_then(|text| {
-                seccomp_core::Policy::from_yaml(text)
+                seccomp_core::Policy::from_deserializer(yaml_serde::Deserializer::from_str(text))
                     .map_err(|e| PolicyError::Invalid(path.clone(), e))
             });
         self.last_policy = Some(bytes);

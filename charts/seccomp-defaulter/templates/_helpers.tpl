@@ -71,7 +71,7 @@ cert-manager has just written (or the other way round).
 {{- end }}
 
 {{/*
-The policy file (SPEC §7) as JSON, from .Values.policy: only the keys the
+The policy file (§7) as JSON, from .Values.policy: only the keys the
 core knows. The webhook's ConfigMap holds it; in admissionPolicy mode it must
 equal the policy the generated admission policy was made from.
 */}}

@@ -52,8 +52,8 @@ pub struct AuditArgs {
     pub all_namespaces: bool,
 
     /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
 
     /// Give up on a request after this long (`30s`, `500ms`, `2m`, or plain seconds).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration,
@@ -72,7 +72,7 @@ pub struct AuditArgs {
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub enum AuditFormat {
     /// Human-readable table grouped by namespace, with a summary.
     Table,
     /// One JSON document (objects, summary, errors).

@@ -5,11 +5,11 @@ use seccomp_core::{
 };
 use serde_json::Value;
 
-use crate::report::{ObjectReport, Outcome, PodCount};
+use crate::report::{PodCount, Verdict, WorkloadReport};
 
 /// The report entry of `object` (a listed object with `apiVersion` and `kind`
 /// set), or `None` when its kind carries no pod.
-pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
+pub fn evaluate(object: &Value, policy: &Policy) -> Option<WorkloadReport> {
     let site = seccomp_core::locate(object, policy).into_iter().next()?;
     let pod = site.pod?;
     let spec = object.pointer(pod.spec.as_str()).unwrap_or(&Value::Null);
@@ -38,7 +38,7 @@ pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
             .unwrap_or_default()
             .to_owned()
     };
-    Some(ObjectReport {
+    Some(WorkloadReport {
         namespace: meta("namespace"),
         kind: site.kind,
         api_version: site.api_version,
@@ -54,16 +54,16 @@ pub fn evaluate(object: &Value, policy: &Policy) -> Option<ObjectReport> {
     })
 }
 
-fn outcome(plan: &Plan, passes_now: bool) -> Outcome {
+fn outcome(plan: &Plan, passes_now: bool) -> Verdict {
     let has = |code: Code| plan.records.iter().any(|r| r.code == code);
     if has(Code::SkippedWindows) || has(Code::SkippedOptOut) {
-        Outcome::Skipped
+        Verdict::Skipped
     } else if plan.changes().next().is_some() {
-        Outcome::WouldChange
+        Verdict::WouldChange
     } else if !passes_now || plan.worst_finding() == Some(Severity::Error) {
-        Outcome::NonCompliant
+        Verdict::NonCompliant
     } else {
-        Outcome::Compliant
+        Verdict::Compliant
     }
 }
 
@@ -86,7 +86,7 @@ mod tests {
             &Policy::default(),
         )
         .unwrap();
-        assert_eq!(report.outcome, Outcome::WouldChange);
+        assert_eq!(report.outcome, Verdict::WouldChange);
         assert!(!report.passes_restricted);
         assert!(report.passes_restricted_after_fix);
         assert_eq!(
@@ -104,7 +104,7 @@ mod tests {
         let spec = json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [{"name": "app", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}]});
         let report = evaluate(&pod(spec, json!({})), &Policy::default()).unwrap();
-        assert_eq!(report.outcome, Outcome::NonCompliant);
+        assert_eq!(report.outcome, Verdict::NonCompliant);
         assert!(!report.passes_restricted_after_fix);
     }
 
@@ -118,7 +118,7 @@ mod tests {
         let report = evaluate(&pod(spec, annotations), &Policy::default()).unwrap();
         assert_eq!(report.legacy_annotations.len(), 2);
         assert_eq!(report.legacy_annotations[POD_ANNOTATION], "runtime/default");
-        assert_eq!(report.outcome, Outcome::WouldChange);
+        assert_eq!(report.outcome, Verdict::WouldChange);
         assert!(report.passes_restricted);
     }
 
@@ -127,10 +127,10 @@ mod tests {
         let spec = json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [{"name": "app"}]});
         let report = evaluate(&pod(spec, json!({})), &Policy::default()).unwrap();
-        assert_eq!(report.outcome, Outcome::Compliant);
+        assert_eq!(report.outcome, Verdict::Compliant);
         let windows = json!({"os": {"name": "windows"}, "containers": [{"name": "iis"}]});
         let report = evaluate(&pod(windows, json!({})), &Policy::default()).unwrap();
-        assert_eq!(report.outcome, Outcome::Skipped);
+        assert_eq!(report.outcome, Verdict::Skipped);
     }
 
     /// Regression: the audit's own reader listed init containers first; the
@@ -153,12 +153,12 @@ mod tests {
         let by_selector = json!({"nodeSelector": {"kubernetes.io/os": "windows"},
             "containers": [{"name": "iis"}]});
         let report = evaluate(&pod(by_selector, json!({})), &Policy::default()).unwrap();
-        assert_eq!(report.outcome, Outcome::Skipped);
+        assert_eq!(report.outcome, Verdict::Skipped);
         assert!(!report.passes_restricted);
         assert!(!report.passes_restricted_after_fix);
         let by_os = json!({"os": {"name": "windows"}, "containers": [{"name": "iis"}]});
         let report = evaluate(&pod(by_os, json!({})), &Policy::default()).unwrap();
-        assert_eq!(report.outcome, Outcome::Skipped);
+        assert_eq!(report.outcome, Verdict::Skipped);
         assert!(report.passes_restricted);
     }
 

@@ -49,13 +49,13 @@ mod sarif;
 mod scan;
 mod table;
 
-pub use args::{AuditArgs, Format};
+pub use args::{AuditArgs, AuditFormat};
 pub use client::ClientError;
 pub use error::AuditError;
 pub use list::ListError;
 
 use list::Listing;
-use report::{Report, Scope};
+use report::{AuditTarget, Report};
 
 /// Runs the audit under `policy` and prints the report on stdout. The exit
 /// code is 0 when everything is compliant, 1 when something would change or
@@ -68,11 +68,11 @@ pub fn run(args: &AuditArgs, policy: &Policy) -> Result<ExitCode, AuditError> {
         .map_err(AuditError::Runtime)?;
     let report = runtime.block_on(audit(args, policy))?;
     let text = match args.format {
-        Format::Table => table::render(&report),
-        Format::Json => {
+        AuditFormat::Table => table::render(&report),
+        AuditFormat::Json => {
             serde_json::to_string_pretty(&report).map_err(AuditError::serialise("report"))? + "\n"
         }
-        Format::Sarif => {
+        AuditFormat::Sarif => {
             serde_json::to_string_pretty(&sarif::render(&report))
                 .map_err(AuditError::serialise("SARIF log"))?
                 + "\n"
@@ -115,7 +115,7 @@ async fn audit(args: &AuditArgs, policy: &Policy) -> Result<Report, AuditError> 
     let collected = scan::scan(&listing, policy, &progress).await;
     progress.finish_and_clear();
     let collected = collected?;
-    let scope = Scope {
+    let scope = AuditTarget {
         server,
         context: target.context,
         config_source: target.source,

@@ -9,7 +9,7 @@ use crate::list::ListError;
 /// The verdict on one reported object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum Verdict {
     /// Nothing would change and the pod spec passes the restricted seccomp rule.
     Compliant,
     /// `seccomp-fix` / the webhook would change it.
@@ -21,22 +21,22 @@ pub enum Outcome {
     Skipped,
 }
 
-impl Outcome {
+impl Verdict {
     /// Every outcome, in report order.
-    pub const ALL: [Outcome; 4] = [
-        Outcome::Compliant,
-        Outcome::WouldChange,
-        Outcome::NonCompliant,
-        Outcome::Skipped,
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Compliant,
+        Verdict::WouldChange,
+        Verdict::NonCompliant,
+        Verdict::Skipped,
     ];
 
     /// The kebab-case name used in every format.
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Compliant => "compliant",
-            Outcome::WouldChange => "would-change",
-            Outcome::NonCompliant => "non-compliant",
-            Outcome::Skipped => "skipped",
+            Verdict::Compliant => "compliant",
+            Verdict::WouldChange => "would-change",
+            Verdict::NonCompliant => "non-compliant",
+            Verdict::Skipped => "skipped",
         }
     }
 }
@@ -55,7 +55,7 @@ pub struct PodCount {
 /// a Pod without a listed owner.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ObjectReport {
+pub struct WorkloadReport {
     /// Namespace.
     pub namespace: String,
     /// Kind.
@@ -65,7 +65,7 @@ pub struct ObjectReport {
     /// Name.
     pub name: String,
     /// Verdict.
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     /// Whether its pod spec passes the restricted seccomp rule now.
     pub passes_restricted: bool,
     /// Whether it would after `seccomp-fix` / the webhook (same policy).
@@ -98,21 +98,21 @@ pub struct OutcomeCounts {
 
 impl OutcomeCounts {
     /// The count of one outcome.
-    pub fn get(&self, outcome: Outcome) -> usize {
+    pub fn get(&self, outcome: Verdict) -> usize {
         match outcome {
-            Outcome::Compliant => self.compliant,
-            Outcome::WouldChange => self.would_change,
-            Outcome::NonCompliant => self.non_compliant,
-            Outcome::Skipped => self.skipped,
+            Verdict::Compliant => self.compliant,
+            Verdict::WouldChange => self.would_change,
+            Verdict::NonCompliant => self.non_compliant,
+            Verdict::Skipped => self.skipped,
         }
     }
 
-    fn bump(&mut self, outcome: Outcome) {
+    fn bump(&mut self, outcome: Verdict) {
         match outcome {
-            Outcome::Compliant => self.compliant += 1,
-            Outcome::WouldChange => self.would_change += 1,
-            Outcome::NonCompliant => self.non_compliant += 1,
-            Outcome::Skipped => self.skipped += 1,
+            Verdict::Compliant => self.compliant += 1,
+            Verdict::WouldChange => self.would_change += 1,
+            Verdict::NonCompliant => self.non_compliant += 1,
+            Verdict::Skipped => self.skipped += 1,
         }
     }
 }
@@ -170,7 +170,7 @@ pub struct Summary {
 /// Where the audit ran.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Scope {
+pub struct AuditTarget {
     /// API server URL.
     pub server: String,
     /// Kubeconfig context (`in-cluster` for the service account).
@@ -187,11 +187,11 @@ pub struct Scope {
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// Where it ran.
-    pub scope: Scope,
+    pub scope: AuditTarget,
     /// Totals.
     pub summary: Summary,
     /// Reported objects, by namespace, kind (owners first), name.
-    pub objects: Vec<ObjectReport>,
+    pub objects: Vec<WorkloadReport>,
     /// Failed list requests.
     pub errors: Vec<ListError>,
 }
@@ -199,8 +199,8 @@ pub struct Report {
 impl Report {
     /// Sorts the objects and computes the summary.
     pub fn new(
-        scope: Scope,
-        mut objects: Vec<ObjectReport>,
+        scope: AuditTarget,
+        mut objects: Vec<WorkloadReport>,
         pods: PodSummary,
         errors: Vec<ListError>,
     ) -> Report {
@@ -255,15 +255,15 @@ fn kind_rank(kind: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn object(namespace: &str, kind: &str, name: &str, outcome: Outcome) -> ObjectReport {
-        ObjectReport {
+    fn object(namespace: &str, kind: &str, name: &str, outcome: Verdict) -> WorkloadReport {
+        WorkloadReport {
             namespace: namespace.to_owned(),
             kind: kind.to_owned(),
             api_version: "v1".to_owned(),
             name: name.to_owned(),
             outcome,
-            passes_restricted: outcome == Outcome::Compliant,
-            passes_restricted_after_fix: outcome != Outcome::NonCompliant,
+            passes_restricted: outcome == Verdict::Compliant,
+            passes_restricted_after_fix: outcome != Verdict::NonCompliant,
             pods: PodCount::default(),
             containers: Vec::new(),
             legacy_annotations: BTreeMap::new(),
@@ -272,8 +272,8 @@ mod tests {
         }
     }
 
-    fn scope() -> Scope {
-        Scope {
+    fn scope() -> AuditTarget {
+        AuditTarget {
             server: "https://x".to_owned(),
             context: "c".to_owned(),
             config_source: "f".to_owned(),
@@ -295,11 +295,11 @@ mod tests {
     #[test]
     fn objects_sort_by_namespace_then_owner_kind_then_name() {
         let objects = vec![
-            object("b", "Pod", "a", Outcome::Compliant),
-            object("a", "Pod", "z", Outcome::Compliant),
-            object("a", "Deployment", "y", Outcome::Compliant),
-            object("a", "CronJob", "x", Outcome::Compliant),
-            object("a", "Pod", "m", Outcome::Compliant),
+            object("b", "Pod", "a", Verdict::Compliant),
+            object("a", "Pod", "z", Verdict::Compliant),
+            object("a", "Deployment", "y", Verdict::Compliant),
+            object("a", "CronJob", "x", Verdict::Compliant),
+            object("a", "Pod", "m", Verdict::Compliant),
         ];
         let report = Report::new(scope(), objects, PodSummary::default(), Vec::new());
         let order: Vec<String> = report
@@ -322,14 +322,14 @@ mod tests {
     #[test]
     fn exit_code_ranks_errors_over_changes_over_compliance() {
         let clean = vec![
-            object("a", "Pod", "p", Outcome::Compliant),
-            object("a", "Pod", "w", Outcome::Skipped),
+            object("a", "Pod", "p", Verdict::Compliant),
+            object("a", "Pod", "w", Verdict::Skipped),
         ];
         assert_eq!(
             Report::new(scope(), clean.clone(), PodSummary::default(), Vec::new()).exit_code(),
             0
         );
-        for outcome in [Outcome::WouldChange, Outcome::NonCompliant] {
+        for outcome in [Verdict::WouldChange, Verdict::NonCompliant] {
             let mut objects = clean.clone();
             objects.push(object("a", "Pod", "x", outcome));
             let report = Report::new(scope(), objects.clone(), PodSummary::default(), Vec::new());

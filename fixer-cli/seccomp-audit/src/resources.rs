@@ -1,4 +1,4 @@
-//! The resources the audit lists (SPEC §2), in the order that lets owners be
+//! The resources the audit lists (§2), in the order that lets owners be
 //! indexed before the objects they own: CronJob → Job → Pod, Deployment →
 //! ReplicaSet → Pod, then the other pod owners, then Pods.
 use kube::core::{ApiResource, GroupVersionKind};

@@ -6,7 +6,7 @@
 use seccomp_core::{sarif, Severity};
 use serde_json::{json, Value};
 
-use crate::report::{ObjectReport, Report};
+use crate::report::{Report, WorkloadReport};
 
 /// Rule id of the Pod Security Standards `restricted` seccomp check (CIS 5.3.3).
 pub const RESTRICTED_RULE: &str = "restricted-seccomp";
@@ -63,7 +63,7 @@ fn result(
     level: &str,
     message: &str,
     name: &str,
-    object: &ObjectReport,
+    object: &WorkloadReport,
     pointer: Option<&str>,
 ) -> Value {
     let mut properties =

@@ -11,14 +11,14 @@ use serde_json::Value;
 use crate::evaluate::evaluate;
 use crate::list::{list_all, ListError, Listing};
 use crate::owners::OwnerIndex;
-use crate::report::{ObjectReport, PodSummary};
+use crate::report::{PodSummary, WorkloadReport};
 use crate::resources::{Resource, RESOURCES};
 
 /// What the scan collected.
 #[derive(Debug, Default)]
-pub struct Collected {
+pub struct ScanResult {
     /// One entry per reported object.
-    pub objects: Vec<ObjectReport>,
+    pub objects: Vec<WorkloadReport>,
     /// Live pods against the restricted rule.
     pub pods: PodSummary,
     /// Failed (non-fatal) list requests.
@@ -31,10 +31,10 @@ pub async fn scan(
     listing: &Listing<'_>,
     policy: &Policy,
     progress: &ProgressBar,
-) -> Result<Collected, ListError> {
+) -> Result<ScanResult, ListError> {
     let mut state = State {
         policy,
-        collected: Collected::default(),
+        collected: ScanResult::default(),
         owners: OwnerIndex::default(),
     };
     for resource in RESOURCES {
@@ -75,7 +75,7 @@ pub fn progress(enabled: bool) -> ProgressBar {
 
 struct State<'p> {
     policy: &'p Policy,
-    collected: Collected,
+    collected: ScanResult,
     owners: OwnerIndex,
 }
 

@@ -3,7 +3,7 @@ use std::fmt::Write;
 
 use seccomp_core::{Code, EffectiveProfile, ProfileSource};
 
-use crate::report::{ObjectReport, Outcome, Report};
+use crate::report::{Report, Verdict, WorkloadReport};
 
 /// Renders the whole report as text.
 pub fn render(report: &Report) -> String {
@@ -34,7 +34,7 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn namespace_block(out: &mut String, namespace: &str, objects: &[ObjectReport]) {
+fn namespace_block(out: &mut String, namespace: &str, objects: &[WorkloadReport]) {
     let label = if namespace.is_empty() {
         "(cluster scope)"
     } else {
@@ -76,7 +76,7 @@ fn namespace_block(out: &mut String, namespace: &str, objects: &[ObjectReport]) 
     }
 }
 
-fn details(out: &mut String, object: &ObjectReport) {
+fn details(out: &mut String, object: &WorkloadReport) {
     // A Windows pod has no seccomp at all: "unset (Unconfined …)" would mislead.
     let windows = object
         .records
@@ -129,7 +129,7 @@ fn describe(container: &EffectiveProfile) -> String {
 
 fn summary(out: &mut String, report: &Report) {
     let s = &report.summary;
-    let outcomes: Vec<String> = Outcome::ALL
+    let outcomes: Vec<String> = Verdict::ALL
         .iter()
         .map(|o| format!("{} {}", o.as_str(), s.outcomes.get(*o)))
         .collect();

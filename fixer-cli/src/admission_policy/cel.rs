@@ -1,4 +1,4 @@
-//! CEL fragments of the core's decision (SPEC §3, §4), as text.
+//! CEL fragments of the core's decision (§3, §4), as text.
 //!
 //! A profile is carried through the CEL as its *annotation spelling*, so that
 //! the API server's annotation/field match rule is a string comparison:

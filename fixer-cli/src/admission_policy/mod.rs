@@ -1,7 +1,7 @@
 //! `seccomp-fix admission-policy`: the core's decision as a
 //! MutatingAdmissionPolicy (CEL, `admissionregistration.k8s.io/v1`, Kubernetes
 //! 1.36+) with its binding, plus a companion ValidatingAdmissionPolicy bound
-//! with `Warn` and `Audit` for the warnings (SPEC §9).
+//! with `Warn` and `Audit` for the warnings (§9).
 //!
 //! The interface is narrow: [`generate`] takes the core's [`Policy`] and the
 //! [`Options`] that are not policy (names, selectors, failure policy) and
@@ -26,7 +26,7 @@ pub use command::{run, AdmissionPolicyArgs};
 
 /// apiVersion of the generated objects.
 pub const API_VERSION: &str = "admissionregistration.k8s.io/v1";
-/// Annotation holding the policy (SPEC §7) the objects were generated from,
+/// Annotation holding the policy (§7) the objects were generated from,
 /// as JSON with sorted keys (the chart compares it with its values).
 pub const POLICY_ANNOTATION: &str = "seccomp-defaulter.io/policy";
 /// Annotation saying whether only Pods are matched (`"true"` / `"false"`).

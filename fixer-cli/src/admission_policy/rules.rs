@@ -1,4 +1,4 @@
-//! Which requests the policies match (SPEC §2 as the API server serves it)
+//! Which requests the policies match (§2 as the API server serves it)
 //! and where each matched kind keeps its pod template.
 
 use seccomp_core::{Policy, BUILTIN_POD_KINDS};

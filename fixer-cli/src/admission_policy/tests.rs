@@ -246,7 +246,7 @@ fn the_policy_annotation_reads_back_as_the_policy() {
     let text = docs[0]["metadata"]["annotations"][POLICY_ANNOTATION]
         .as_str()
         .unwrap();
-    assert_eq!(Policy::from_yaml(text).unwrap(), policy);
+    assert_eq!(crate::policy_args::policy_from_yaml(text).unwrap(), policy);
     // Sorted keys at every level: the chart compares it with its own toJson.
     let value: Value = serde_json::from_str(text).unwrap();
     let keys: Vec<&String> = value.as_object().unwrap().keys().collect();

@@ -1,4 +1,4 @@
-//! Fixing Helm charts at the source (SPEC §8, docs/fixer.md "Helm charts").
+//! Fixing Helm charts at the source (§8, docs/fixer.md "Helm charts").
 //!
 //! Rendering decides: the chart is rendered with `helm template` (default
 //! values, then each `ci/*-values.yaml`), the core plans every rendered

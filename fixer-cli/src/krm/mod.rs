@@ -129,15 +129,13 @@ fn policy_for(args: &PolicyArgs, function_config: Option<&Value>) -> anyhow::Res
     if args.config.is_some() {
         return args.policy();
     }
-    let from_config = function_config.and_then(|fc| {
-        fc.get("spec").map(Value::to_string).or_else(|| {
-            fc.pointer("/data/policy")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-    });
-    let base = match from_config {
-        Some(text) => Policy::from_yaml(&text).context("functionConfig policy")?,
+    let base = match function_config {
+        Some(fc) => match (fc.get("spec"), fc.pointer("/data/policy")) {
+            (Some(spec), _) => Policy::from_value(spec.clone()),
+            (None, Some(Value::String(text))) => crate::policy_args::policy_from_yaml(text),
+            _ => Ok(Policy::default()),
+        }
+        .context("functionConfig policy")?,
         None => Policy::default(),
     };
     args.apply_to(base)

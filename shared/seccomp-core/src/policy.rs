@@ -1,6 +1,11 @@
 //! The policy (§7): one YAML/JSON file shared by the webhook and the CLI.
+//!
+//! The core reads no YAML itself: a front end hands it any serde
+//! [`Deserializer`] over the file (the webhook and the fixer use `yaml_serde`,
+//! the KRM function the functionConfig's JSON value), and
+//! [`Policy::from_deserializer`] turns it into a validated policy.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::CoreError;
 use crate::profile::{is_valid_localhost_path, Profile};
@@ -117,19 +122,34 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// Parses and validates a policy from YAML (or JSON, which is YAML). An
-    /// empty document is the default policy.
-    pub fn from_yaml(text: &str) -> Result<Policy, CoreError> {
-        let is_blank = text
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---");
-        let policy: Policy = if is_blank {
-            Policy::default()
-        } else {
-            yaml_serde::from_str(text).map_err(|e| CoreError::PolicyParse(e.to_string()))?
-        };
+    /// Reads and validates a policy from any serde deserializer, e.g.
+    /// `yaml_serde::Deserializer::from_str(text)` for a policy file. An empty
+    /// document (null, or a YAML file of only comments) is the default policy.
+    ///
+    /// ```
+    /// use seccomp_core::{Policy, UnconfinedMode};
+    ///
+    /// let value = serde_json::json!({"unconfined": "harden"});
+    /// let policy = Policy::from_deserializer(value).unwrap();
+    /// assert_eq!(policy.unconfined, UnconfinedMode::Harden);
+    /// assert!(Policy::from_value(serde_json::json!({"unknownKey": 1})).is_err());
+    /// ```
+    pub fn from_deserializer<'de, D>(deserializer: D) -> Result<Policy, CoreError>
+    where
+        D: Deserializer<'de>,
+        D::Error: std::error::Error + Send + Sync + 'static,
+    {
+        let policy = Option::<Policy>::deserialize(deserializer)
+            .map_err(|e| CoreError::PolicyParse(Box::new(e)))?
+            .unwrap_or_default();
         policy.validate()?;
         Ok(policy)
+    }
+
+    /// Reads and validates a policy from a JSON value (a KRM functionConfig's
+    /// `spec`, a parsed file); `null` is the default policy.
+    pub fn from_value(value: serde_json::Value) -> Result<Policy, CoreError> {
+        Policy::from_deserializer(value)
     }
 
     /// Checks the values serde cannot check.
@@ -197,26 +217,32 @@ impl Policy {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use serde_json::{json, Value};
 
     #[test]
-    fn empty_file_is_the_default_policy() {
-        assert_eq!(Policy::from_yaml("").unwrap(), Policy::default());
-        assert_eq!(
-            Policy::from_yaml("# nothing\n---\n").unwrap(),
-            Policy::default()
-        );
+    fn null_is_the_default_policy() {
+        assert_eq!(Policy::from_value(Value::Null).unwrap(), Policy::default());
+        assert_eq!(Policy::from_value(json!({})).unwrap(), Policy::default());
+    }
+
+    #[test]
+    fn a_parse_error_keeps_its_cause() {
+        let err = Policy::from_value(json!({"keepAnnotations": "yes"})).unwrap_err();
+        let source = std::error::Error::source(&err).expect("the deserializer's error");
+        assert!(source.to_string().contains("boolean"), "{source}");
     }
 
     #[test]
     fn full_policy_parses() {
-        let p = Policy::from_yaml(
-            "defaultProfile: {type: Localhost, localhostProfile: profiles/a.json}\n\
-             migrateAnnotations: false\nkeepAnnotations: true\nunconfined: harden\n\
-             skipAnnotation: example.com/no-seccomp\n\
-             customKinds:\n- {apiVersion: argoproj.io/v1alpha1, kind: Rollout, resource: rollouts, podSpecPointer: /spec/template/spec}\n",
-        )
+        let p = Policy::from_value(json!({
+            "defaultProfile": {"type": "Localhost", "localhostProfile": "profiles/a.json"},
+            "migrateAnnotations": false, "keepAnnotations": true, "unconfined": "harden",
+            "skipAnnotation": "example.com/no-seccomp",
+            "customKinds": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+                             "resource": "rollouts", "podSpecPointer": "/spec/template/spec"}],
+        }))
         .unwrap();
         assert_eq!(
             p.default_profile().unwrap(),
@@ -230,32 +256,40 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_by_name() {
-        let err = Policy::from_yaml("migrateAnnotation: true\n")
+        let err = Policy::from_value(json!({"migrateAnnotation": true}))
             .unwrap_err()
             .to_string();
         assert!(err.contains("migrateAnnotation"), "{err}");
-        let err = Policy::from_yaml("defaultProfile: {type: RuntimeDefault, path: x}\n")
-            .unwrap_err()
-            .to_string();
+        let err =
+            Policy::from_value(json!({"defaultProfile": {"type": "RuntimeDefault", "path": "x"}}))
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("path"), "{err}");
     }
 
     #[test]
     fn bad_values_are_refused() {
-        for text in [
-            "defaultProfile: {type: Localhost}",
-            "defaultProfile: {type: Localhost, localhostProfile: /abs}",
-            "defaultProfile: {type: Localhost, localhostProfile: a/../../b}",
-            "defaultProfile: {type: RuntimeDefault, localhostProfile: a}",
-            "defaultProfile: {type: Unconfined}",
-            "unconfined: allow",
-            "skipAnnotation: ''",
-            "customKinds: [{apiVersion: a/v1, kind: X, podSpecPointer: spec}]",
-            "customKinds: [{apiVersion: a/v1, kind: X, resource: Xs, podSpecPointer: /spec}]",
-            "customKinds: [{apiVersion: a/v1, kind: X, resource: '', podSpecPointer: /spec}]",
-            "customKinds: [{apiVersion: a/v1, kind: X, resource: x/y, podSpecPointer: /spec}]",
+        let kind = |extra: Value| {
+            let mut k = json!({"apiVersion": "a/v1", "kind": "X", "podSpecPointer": "/spec"});
+            for (key, value) in extra.as_object().unwrap() {
+                k[key] = value.clone();
+            }
+            json!({ "customKinds": [k] })
+        };
+        for value in [
+            json!({"defaultProfile": {"type": "Localhost"}}),
+            json!({"defaultProfile": {"type": "Localhost", "localhostProfile": "/abs"}}),
+            json!({"defaultProfile": {"type": "Localhost", "localhostProfile": "a/../../b"}}),
+            json!({"defaultProfile": {"type": "RuntimeDefault", "localhostProfile": "a"}}),
+            json!({"defaultProfile": {"type": "Unconfined"}}),
+            json!({"unconfined": "allow"}),
+            json!({"skipAnnotation": ""}),
+            kind(json!({"podSpecPointer": "spec"})),
+            kind(json!({"resource": "Xs"})),
+            kind(json!({"resource": ""})),
+            kind(json!({"resource": "x/y"})),
         ] {
-            assert!(Policy::from_yaml(text).is_err(), "{text}");
+            assert!(Policy::from_value(value.clone()).is_err(), "{value}");
         }
     }
 }

@@ -105,7 +105,7 @@ fn concat(base: &PointerBuf, rest: &PointerBuf) -> PointerBuf {
     out
 }
 
-/// A kind of SPEC §2 that carries a pod template, in one API group (`""` for
+/// A kind of §2 that carries a pod template, in one API group (`""` for
 /// core; old groups such as `extensions` have their own rows). Every version of
 /// the group is handled alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +133,7 @@ const fn row(
 
 const SPEC_TEMPLATE: &[&str] = &["spec", "template"];
 
-/// The built-in kinds of SPEC §2 and where their pod template sits: the one
+/// The built-in kinds of §2 and where their pod template sits: the one
 /// table `locate`, `has_pod` and the front ends read.
 pub const BUILTIN_POD_KINDS: &[BuiltinPodKind] = &[
     row("", "Pod", &[]),
@@ -156,7 +156,7 @@ pub const BUILTIN_POD_KINDS: &[BuiltinPodKind] = &[
 ];
 
 /// Whether objects of `kind` in API `group` (`""` for core, any version,
-/// old groups such as `extensions` included) carry a pod by SPEC §2.
+/// old groups such as `extensions` included) carry a pod by §2.
 pub fn builtin_pod_kind(group: &str, kind: &str) -> bool {
     builtin_template(group, kind).is_some()
 }

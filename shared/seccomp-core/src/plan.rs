@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::error::CoreError;
 use crate::locate::{locate, MAX_LIST_DEPTH};
-use crate::pod::{plan_pod, Collected};
+use crate::pod::{plan_pod, Draft};
 use crate::policy::Policy;
 use crate::record::{Code, Record, Severity};
 
@@ -29,8 +29,7 @@ impl Plan {
     /// The object with the patch applied.
     pub fn apply(&self, object: &Value) -> Result<Value, CoreError> {
         let mut fixed = object.clone();
-        json_patch::patch(&mut fixed, &self.patch.0)
-            .map_err(|e| CoreError::Apply(e.to_string()))?;
+        json_patch::patch(&mut fixed, &self.patch.0).map_err(CoreError::Apply)?;
         Ok(fixed)
     }
 
@@ -57,7 +56,7 @@ impl Plan {
 /// Plans `object` (a single object or a `List`) under `policy`. Never fails:
 /// objects it cannot interpret produce records and no operations.
 pub fn plan(object: &Value, policy: &Policy) -> Plan {
-    let mut out = Collected::default();
+    let mut out = Draft::default();
     let mut pods = 0;
     for site in locate(object, policy) {
         match &site.pod {

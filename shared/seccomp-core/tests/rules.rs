@@ -1,5 +1,7 @@
-//! Table tests: one case per rule of SPEC §4 and per row of §3, each checking
+//! Table tests: one case per rule of §4 and per row of §3, each checking
 //! the fixed object (patch applied with the json-patch crate) and the codes.
+//! Every case of a table is its own `#[test]` (`case_tests!`), so one
+//! failure hides no other, and a wrong object prints a line diff.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use seccomp_core::{plan, Code, Policy, Severity, UnconfinedMode};
@@ -29,14 +31,67 @@ fn app() -> Value {
 
 const POD_KEY: &str = "seccomp.security.alpha.kubernetes.io/pod";
 
+/// Pretty JSON of both, as a unified line diff (want → got).
+fn json_diff(want: &Value, got: &Value) -> String {
+    let want = serde_json::to_string_pretty(want).unwrap();
+    let got = serde_json::to_string_pretty(got).unwrap();
+    similar::TextDiff::from_lines(&want, &got)
+        .unified_diff()
+        .header("want", "got")
+        .to_string()
+}
+
+/// Checks the case of `table` named `name`.
+fn check(table: Vec<Case>, name: &str) {
+    let names: Vec<&str> = table.iter().map(|c| c.name).collect();
+    let case = table
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no case named {name:?} in {names:?}"));
+    check_case(case);
+}
+
+/// One `#[test]` per case of a table function (the test named first, the
+/// case's name second), and a test that the list names every case of the
+/// table exactly once.
+macro_rules! case_tests {
+    ($table:ident { $($test:ident: $name:expr,)* }) => {
+        mod $table {
+            $(
+                #[test]
+                fn $test() {
+                    super::check(super::$table(), $name);
+                }
+            )*
+
+            #[test]
+            fn every_case_has_its_own_test() {
+                let mut listed: Vec<&str> = vec![$($name),*];
+                let mut cases: Vec<&str> = super::$table().iter().map(|c| c.name).collect();
+                listed.sort_unstable();
+                cases.sort_unstable();
+                assert_eq!(listed, cases);
+            }
+        }
+    };
+}
+
 fn run(cases: Vec<Case>) {
     for case in cases {
+        check_case(case);
+    }
+}
+
+fn check_case(case: Case) {
+    {
         let plan = plan(&case.input, &case.policy);
         let fixed = plan.apply(&case.input).expect(case.name);
-        assert_eq!(
-            fixed, case.want,
-            "{}: fixed object\npatch: {:?}",
-            case.name, plan.patch
+        assert!(
+            fixed == case.want,
+            "{}: fixed object differs\npatch: {:?}\n{}",
+            case.name,
+            plan.patch,
+            json_diff(&case.want, &fixed)
         );
         let codes: Vec<Code> = plan.records.iter().map(|r| r.code).collect();
         for code in case.codes {
@@ -60,8 +115,7 @@ fn rd() -> Value {
     json!({"type": "RuntimeDefault"})
 }
 
-#[test]
-fn section_3_annotation_rows() {
+fn section_3_annotation_rows() -> Vec<Case> {
     let rows: &[(&str, Option<Value>)] = &[
         ("runtime/default", Some(rd())),
         ("docker/default", Some(rd())),
@@ -105,11 +159,10 @@ fn section_3_annotation_rows() {
             codes,
         });
     }
-    run(cases);
+    cases
 }
 
-#[test]
-fn section_4_rules() {
+fn section_4_rules() -> Vec<Case> {
     let harden = Policy {
         unconfined: UnconfinedMode::Harden,
         ..Policy::default()
@@ -119,7 +172,7 @@ fn section_4_rules() {
         ..Policy::default()
     };
     let c_key = "container.seccomp.security.alpha.kubernetes.io/app";
-    run(vec![
+    vec![
         Case {
             name: "rule 1: windows via os.name",
             input: pod(
@@ -443,11 +496,10 @@ fn section_4_rules() {
             ),
             codes: &[Code::InvalidProfileField],
         },
-    ]);
+    ]
 }
 
-#[test]
-fn workloads_and_lists() {
+fn workloads_and_lists() -> Vec<Case> {
     let template = json!({"metadata": {"annotations": {POD_KEY: "docker/default"}}, "spec": {"containers": app()}});
     let fixed_template =
         json!({"spec": {"containers": app(), "securityContext": {"seccompProfile": rd()}}});
@@ -459,7 +511,7 @@ fn workloads_and_lists() {
         json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "d"},
         "spec": {"template": t}})
     };
-    run(vec![
+    vec![
         Case {
             name: "CronJob",
             input: cron(&template),
@@ -491,8 +543,66 @@ fn workloads_and_lists() {
                 Code::PodProfileMigrated,
             ],
         },
-    ]);
+    ]
 }
+
+case_tests!(section_3_annotation_rows {
+    annotation_runtime_default: "runtime/default",
+    annotation_docker_default: "docker/default",
+    annotation_unconfined: "unconfined",
+    annotation_localhost_profiles_audit_json: "localhost/profiles/audit.json",
+    annotation_localhost_empty_path: "localhost/",
+    annotation_localhost_absolute_path: "localhost//etc/seccomp/x.json",
+    annotation_localhost_dotdot_path: "localhost/../x.json",
+    annotation_localhost_escaping_dotdot_path: "localhost/a/../../x.json",
+    annotation_something_else: "something-else",
+});
+
+case_tests!(section_4_rules {
+    rule_1_windows_via_os_name: "rule 1: windows via os.name",
+    rule_1_windows_via_nodeselector_annotations_untouched:
+        "rule 1: windows via nodeSelector, annotations untouched",
+    rule_2_opt_out_on_the_object: "rule 2: opt-out on the object",
+    rule_2_opt_out_on_the_pod_template: "rule 2: opt-out on the pod template",
+    rule_3_default_when_absent: "rule 3: default when absent",
+    rule_3_null_securitycontext: "rule 3: null securityContext",
+    rule_3_null_seccompprofile_beside_other_settings:
+        "rule 3: null seccompProfile beside other settings",
+    rule_3_unconfined_annotation_hardened: "rule 3: unconfined annotation hardened",
+    rule_4_present_field_never_overwritten: "rule 4: present field never overwritten",
+    rule_4_explicit_unconfined_kept_and_reported: "rule 4: explicit Unconfined kept and reported",
+    rule_4_explicit_unconfined_hardened: "rule 4: explicit Unconfined hardened",
+    rule_5_container_annotation_migrated_to_the_container_pod_defaulted:
+        "rule 5: container annotation migrated to the container, pod defaulted",
+    rule_5_initcontainers_and_ephemeralcontainers: "rule 5: initContainers and ephemeralContainers",
+    rule_5_container_without_annotation_inherits_no_field:
+        "rule 5: container without annotation inherits (no field)",
+    rule_6_container_field_present_contradicting_annotation_removed:
+        "rule 6: container field present, contradicting annotation removed",
+    rule_6_container_unconfined_hardened: "rule 6: container Unconfined hardened",
+    rule_7_matching_annotation_removed_beside_a_present_field:
+        "rule 7: matching annotation removed beside a present field",
+    rule_7_keepannotations_keeps_consistent_ones: "rule 7: keepAnnotations keeps consistent ones",
+    rule_7_keepannotations_still_removes_contradictions_and_orphans:
+        "rule 7: keepAnnotations still removes contradictions and orphans",
+    rule_7_orphan_container_annotation_removed_other_annotations_kept:
+        "rule 7: orphan container annotation removed, other annotations kept",
+    rule_7_pod_annotation_contradicting_the_field_field_wins:
+        "rule 7: pod annotation contradicting the field: field wins",
+    rule_7_migrateannotations_off_annotation_never_a_source_contradiction_removed:
+        "rule 7: migrateAnnotations off: annotation never a source; contradiction removed",
+    rule_8_privileged_container_still_defaulted_warned:
+        "rule 8: privileged container still defaulted, warned",
+    rule_9_invalid_present_field_left_alone_annotation_beside_it_too:
+        "rule 9: invalid present field left alone, annotation beside it too",
+});
+
+case_tests!(workloads_and_lists {
+    cronjob: "CronJob",
+    extensions_v1beta1_deployment_with_legacy_annotation:
+        "extensions/v1beta1 Deployment with legacy annotation",
+    list_with_a_pod_a_configmap_and_a_nested_list: "List with a Pod, a ConfigMap and a nested List",
+});
 
 #[test]
 fn emptied_template_metadata_goes_but_an_objects_own_metadata_stays() {
@@ -529,8 +639,10 @@ fn emptied_template_metadata_goes_but_an_objects_own_metadata_stays() {
 
 #[test]
 fn configured_default_profile_is_used() {
-    let policy =
-        Policy::from_yaml("defaultProfile: {type: Localhost, localhostProfile: p/d.json}").unwrap();
+    let policy = Policy::from_value(
+        json!({"defaultProfile": {"type": "Localhost", "localhostProfile": "p/d.json"}}),
+    )
+    .unwrap();
     run(vec![Case {
         name: "Localhost default",
         input: pod(json!(null), json!({"containers": app()})),

@@ -1,4 +1,4 @@
-//! Property tests over generated pods and workloads (SPEC §4, §5).
+//! Property tests over generated pods and workloads (§4, §5).
 //!
 //! The Pod Security Standards check here is written from the Kubernetes
 //! documentation ("Restricted" profile, Seccomp control), independently of the

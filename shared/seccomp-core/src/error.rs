@@ -5,7 +5,7 @@
 pub enum CoreError {
     /// The policy file is not valid YAML/JSON or has an unknown or mistyped key.
     #[error("invalid policy: {0}")]
-    PolicyParse(String),
+    PolicyParse(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The policy parsed but one of its values is not allowed.
     #[error("invalid policy: {field}: {reason}")]
     PolicyValue {
@@ -16,5 +16,5 @@ pub enum CoreError {
     },
     /// A patch could not be applied to the object it was planned for.
     #[error("patch does not apply: {0}")]
-    Apply(String),
+    Apply(#[source] json_patch::PatchError),
 }

@@ -8,7 +8,7 @@ use crate::annotations::Level;
 use crate::locate::PodSite;
 use crate::message::Message;
 use crate::names::{step, Matched};
-use crate::pod::{Collected, Outcome};
+use crate::pod::{Draft, FieldAfter};
 use crate::policy::Policy;
 use crate::profile::Profile;
 use crate::record::Code;
@@ -20,11 +20,11 @@ use crate::value::child;
 pub(crate) fn settle_annotations(
     shape: &Shape<'_>,
     matched: &Matched<'_, '_>,
-    pod_outcome: &Outcome,
-    container_outcomes: &[Outcome],
+    pod_outcome: &FieldAfter,
+    container_outcomes: &[FieldAfter],
     removal: Removal<'_>,
     policy: &Policy,
-    out: &mut Collected,
+    out: &mut Draft,
 ) {
     let site = removal.site;
     let annotations_at = site.annotations();
@@ -52,7 +52,7 @@ pub(crate) fn settle_annotations(
                 );
                 removed.push(key_at);
             }
-            Some(Outcome::Migrated(profile)) => {
+            Some(FieldAfter::Migrated(profile)) => {
                 if !(policy.keep_annotations && profile.matches_annotation(value)) {
                     let msg = Message::new()
                         .s("removed ")
@@ -63,7 +63,7 @@ pub(crate) fn settle_annotations(
                     removed.push(key_at);
                 }
             }
-            Some(Outcome::Field(profile)) if profile.matches_annotation(value) => {
+            Some(FieldAfter::Field(profile)) if profile.matches_annotation(value) => {
                 if !policy.keep_annotations {
                     out.record(
                         Code::AnnotationRemoved,
@@ -77,7 +77,7 @@ pub(crate) fn settle_annotations(
                     removed.push(key_at);
                 }
             }
-            Some(Outcome::Field(profile)) => {
+            Some(FieldAfter::Field(profile)) => {
                 let msg = Message::new().s("removed ").s(key).s("=").s(value);
                 let msg = msg
                     .s(": contradicts field ")
@@ -87,17 +87,17 @@ pub(crate) fn settle_annotations(
                 out.record(Code::AnnotationContradictsField, &key_at, msg);
                 removed.push(key_at);
             }
-            Some(Outcome::Absent)
+            Some(FieldAfter::Absent)
                 if Profile::from_annotation(value).is_none() || annotation.value.is_none() =>
             {
                 let msg = format!("{key}={value} is not a valid profile: fix it by hand");
                 out.record(Code::AnnotationNotMigratable, &key_at, msg);
             }
-            Some(Outcome::Absent) => {
+            Some(FieldAfter::Absent) => {
                 let msg = format!("{key} left in place: migrateAnnotations is off");
                 out.record(Code::AnnotationIgnored, &key_at, msg);
             }
-            Some(Outcome::Invalid) => {}
+            Some(FieldAfter::Invalid) => {}
         }
     }
     let emptied = !removed.is_empty() && removed.len() == shape.annotations.map_or(0, Map::len);

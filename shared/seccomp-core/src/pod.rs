@@ -17,14 +17,14 @@ use crate::shape::{read_shape, Slot};
 use crate::value::{at, child, child_text};
 use crate::windows::windows_skip_marker;
 
-/// Patch operations and records collected while planning.
+/// The plan being drafted: patch operations and records collected so far.
 #[derive(Debug, Default)]
-pub(crate) struct Collected {
+pub(crate) struct Draft {
     pub ops: Vec<PatchOperation>,
     pub records: Vec<Record>,
 }
 
-impl Collected {
+impl Draft {
     pub(crate) fn record(&mut self, code: Code, pointer: &PointerBuf, message: impl Into<String>) {
         self.records
             .push(Record::new(code, pointer.as_str(), message));
@@ -38,7 +38,7 @@ impl Collected {
 
 /// The field of a level once the plan is applied.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Outcome {
+pub(crate) enum FieldAfter {
     Field(Profile),
     /// Set from the level's legacy annotation (possibly hardened).
     Migrated(Profile),
@@ -53,7 +53,7 @@ pub(crate) fn plan_pod(
     object: &PointerBuf,
     site: &PodSite,
     policy: &Policy,
-    out: &mut Collected,
+    out: &mut Draft,
 ) {
     let spec = match at(root, &site.spec) {
         None | Some(Value::Null) => {
@@ -165,8 +165,8 @@ fn decide(
     container: Option<&str>,
     policy: &Policy,
     default: &Profile,
-    out: &mut Collected,
-) -> Outcome {
+    out: &mut Draft,
+) -> FieldAfter {
     // Built only when a record or an operation needs it, and then once.
     let field_at = || child(&level.at, &["securityContext", "seccompProfile"]);
     let is_pod = container.is_none();
@@ -183,7 +183,7 @@ fn decide(
                 path: at,
                 value: default.to_value(),
             }));
-            Outcome::Field(default.clone())
+            FieldAfter::Field(default.clone())
         }
         FieldState::Valid(profile) => {
             if *profile == Profile::Unconfined {
@@ -191,7 +191,7 @@ fn decide(
                     format!("{who} explicitly chose Unconfined: kept, fails the restricted policy");
                 out.record(Code::UnconfinedExplicit, &field_at(), msg);
             }
-            Outcome::Field(profile.clone())
+            FieldAfter::Field(profile.clone())
         }
         FieldState::Invalid(reason) => {
             out.record(
@@ -199,13 +199,13 @@ fn decide(
                 &field_at(),
                 format!("{who}: {reason}; left as is"),
             );
-            Outcome::Invalid
+            FieldAfter::Invalid
         }
         FieldState::Absent => {
             let from_annotation = annotation.filter(|_| policy.migrate_annotations);
             if let Some(legacy) = from_annotation {
                 let Some(mut profile) = legacy.value.and_then(Profile::from_annotation) else {
-                    return Outcome::Absent;
+                    return FieldAfter::Absent;
                 };
                 let mut note = "";
                 if profile == Profile::Unconfined && policy.unconfined == UnconfinedMode::Harden {
@@ -225,7 +225,7 @@ fn decide(
                     (Code::UnconfinedExplicit, msg.done())
                 });
                 set_field(level, &profile, [Some((code, msg)), unconfined], out);
-                Outcome::Migrated(profile)
+                FieldAfter::Migrated(profile)
             } else if is_pod {
                 let msg = Message::new().s("pod: set ").profile(default).done();
                 set_field(
@@ -234,9 +234,9 @@ fn decide(
                     [Some((Code::PodProfileDefaulted, msg)), None],
                     out,
                 );
-                Outcome::Field(default.clone())
+                FieldAfter::Field(default.clone())
             } else {
-                Outcome::Absent
+                FieldAfter::Absent
             }
         }
     }
@@ -260,7 +260,7 @@ fn set_field(
     level: &Slot,
     profile: &Profile,
     records: [Option<(Code, String)>; 2],
-    out: &mut Collected,
+    out: &mut Draft,
 ) {
     let field = ["securityContext", "seccompProfile"];
     let op = if level.has_context {
