@@ -4,9 +4,11 @@
 # Drives POST /mutate with a realistic ~5 KB Deployment AdmissionReview over TLS
 # (HTTP/1.1 keep-alive, wrk) against
 #   - subject : seccomp-webhook (parse, plan, patch, respond),
-#   - baseline: the same binary with the hidden --bench-fixed-response flag, which
-#               answers every /mutate with the subject's own response bytes over the
-#               same TLS, HTTP, body-limit and concurrency stack, skipping admission work.
+#   - baseline: the same code built with `--features bench`, run with its
+#               --bench-fixed-response flag, which answers every /mutate with the
+#               subject's own response bytes over the same TLS, HTTP, body-limit and
+#               budget stack, skipping admission work. (The subject is the production
+#               build: without the feature no request checks for a fixed response.)
 # Rounds alternate baseline and subject; the median round counts. Then each server
 # gets a paced run at half of its measured peak for p50/p99, and the peak RSS
 # (VmHWM) of each process is read from /proc.
@@ -26,9 +28,12 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get update && apt-get in
 command -v curl >/dev/null || { echo "curl not found" >&2; exit 2; }
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release --locked -p seccomp-webhook >&2
-BIN="$CARGO_TARGET_DIR/release/seccomp-webhook"
 rm -rf "$OUT" && mkdir -p "$OUT"
+# Both builds write target/release/seccomp-webhook: each is copied out first.
+cargo build --release --locked -p seccomp-webhook --features bench >&2
+cp "$CARGO_TARGET_DIR/release/seccomp-webhook" "$OUT/seccomp-webhook-baseline"
+cargo build --release --locked -p seccomp-webhook >&2
+cp "$CARGO_TARGET_DIR/release/seccomp-webhook" "$OUT/seccomp-webhook"
 
 # The request: the core benchmark's Deployment wrapped in an AdmissionReview.
 printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"4b1c9f3e-bench","kind":{"group":"apps","version":"v1","kind":"Deployment"},"resource":{"group":"apps","version":"v1","resource":"deployments"},"namespace":"shop","name":"checkout","operation":"CREATE","userInfo":{"username":"system:serviceaccount:argocd:argocd-application-controller"},"dryRun":false,"object":%s}}' \
@@ -50,10 +55,10 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# start NAME PORT [extra flags...] — starts a server, waits until it is ready, prints its pid.
+# start NAME BINARY PORT [extra flags...] — starts a server, waits until it is ready, prints its pid.
 start() {
-  local name=$1 port=$2; shift 2
-  "$BIN" --dev-self-signed --listen-addr "127.0.0.1:$port" --metrics-addr "127.0.0.1:$((port + 1))" \
+  local name=$1 bin=$2 port=$3; shift 3
+  "$bin" --dev-self-signed --listen-addr "127.0.0.1:$port" --metrics-addr "127.0.0.1:$((port + 1))" \
     --shutdown-delay-seconds 0 "$@" > "$OUT/$name.log" 2>&1 &
   local pid=$!
   for _ in $(seq 100); do
@@ -66,12 +71,12 @@ start() {
 SUBJECT_PORT=18443
 BASELINE_PORT=18543
 # shellcheck disable=SC2086 # SUBJECT_FLAGS is a list of flags
-SUBJECT_PID=$(start subject $SUBJECT_PORT ${SUBJECT_FLAGS:-})
+SUBJECT_PID=$(start subject "$OUT/seccomp-webhook" $SUBJECT_PORT ${SUBJECT_FLAGS:-})
 PIDS+=("$SUBJECT_PID")
 curl -sk --fail "https://127.0.0.1:$SUBJECT_PORT/mutate" -H 'Content-Type: application/json' \
   --data-binary @"$OUT/request.json" > "$OUT/response.json"
 grep -q '"patchType":"JSONPatch"' "$OUT/response.json" || { echo "subject returned no patch:" >&2; cat "$OUT/response.json" >&2; exit 1; }
-BASELINE_PID=$(start baseline $BASELINE_PORT --bench-fixed-response "$OUT/response.json")
+BASELINE_PID=$(start baseline "$OUT/seccomp-webhook-baseline" $BASELINE_PORT --bench-fixed-response "$OUT/response.json")
 PIDS+=("$BASELINE_PID")
 
 # run NAME PORT SECONDS CONNECTIONS [DELAY_MS] — one wrk run; prints "rps p50_ms p99_ms".

@@ -4,10 +4,38 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use seccomp_core::{Cap, Code, Exceeded, Plan, Policy, Record};
+use seccomp_core::{Cap, Code, Exceeded, Plan, Policy, Record, RelevantKeys};
 use serde_json::{json, Value};
 
-use crate::review::{Answer, Request};
+use crate::review::{self, Answer, Request, ReviewError};
+
+/// A request body read, decided and answered.
+#[derive(Debug)]
+pub struct Reviewed {
+    pub request: Request,
+    pub decision: Decision,
+    /// The response AdmissionReview, serialised.
+    pub response: Vec<u8>,
+}
+
+/// The whole of `POST /mutate` between the body and the response bytes: the
+/// AdmissionReview parse ([`review::parse`], keeping `keys`), [`admit`] and
+/// [`review::respond`]. An error is a body that is not an answerable review (400).
+pub fn review_body(
+    body: &[u8],
+    policy: &Policy,
+    keys: &RelevantKeys,
+    kinds: MutatedKinds,
+) -> Result<Reviewed, ReviewError> {
+    let request = review::parse(body, keys)?;
+    let decision = admit(&request, policy, kinds);
+    let response = review::respond(&request.uid, &decision.answer);
+    Ok(Reviewed {
+        request,
+        decision,
+        response,
+    })
+}
 
 /// Prefix of every admission warning.
 pub const WARNING_PREFIX: &str = "seccomp-defaulter: ";
@@ -45,9 +73,9 @@ impl Verdict {
     }
 }
 
-/// The answer plus what metrics and the request log need.
+/// How one request was decided: the answer plus what metrics and the request log need.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Decision {
     pub answer: Answer,
     pub verdict: Verdict,
     /// Kind label with bounded cardinality: a known or configured kind, else `other`.
@@ -60,15 +88,15 @@ pub struct Outcome {
     pub panicked: bool,
 }
 
-/// Settings that decide which requests are planned.
+/// Which kinds are mutated at all (`--pods-only`); the others are allowed unchanged.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Scope {
+pub struct MutatedKinds {
     /// Only Pods are mutated.
     pub pods_only: bool,
 }
 
 /// Decides one admission request. Never panics; always allows.
-pub fn admit(request: &Request, policy: &Policy, scope: Scope) -> Outcome {
+pub fn admit(request: &Request, policy: &Policy, kinds: MutatedKinds) -> Decision {
     let kind = &request.kind;
     let is_pod = kind.group.is_empty() && kind.kind == "Pod";
     let workload = !is_pod && seccomp_core::builtin_pod_kind(&kind.group, &kind.kind);
@@ -77,7 +105,7 @@ pub fn admit(request: &Request, policy: &Policy, scope: Scope) -> Outcome {
     } else {
         "other".to_owned()
     };
-    let skip = |reason| Outcome {
+    let skip = |reason| Decision {
         answer: Answer::default(),
         verdict: Verdict::Skipped(reason),
         kind_label: kind_label.clone(),
@@ -108,7 +136,7 @@ pub fn admit(request: &Request, policy: &Policy, scope: Scope) -> Outcome {
         "UPDATE" => {}
         _ => return skip("operation"),
     }
-    if scope.pods_only && !is_pod {
+    if kinds.pods_only && !is_pod {
         return skip("pods only");
     }
     if let Some(exceeded) = &request.exceeded {
@@ -135,9 +163,9 @@ pub fn admit(request: &Request, policy: &Policy, scope: Scope) -> Outcome {
     let plan = match catch_unwind(AssertUnwindSafe(|| seccomp_core::plan(object, policy))) {
         Ok(plan) => plan,
         Err(_) => {
-            let mut outcome = uninterpretable(kind_label, "internal error while planning", &[]);
-            outcome.panicked = true;
-            return outcome;
+            let mut decision = uninterpretable(kind_label, "internal error while planning", &[]);
+            decision.panicked = true;
+            return decision;
         }
     };
     if plan.pods == 0 {
@@ -165,7 +193,7 @@ pub fn admit(request: &Request, policy: &Policy, scope: Scope) -> Outcome {
     planned(plan, kind_label)
 }
 
-fn planned(plan: Plan, kind_label: String) -> Outcome {
+fn planned(plan: Plan, kind_label: String) -> Decision {
     let changes: Vec<&'static str> = plan
         .records
         .iter()
@@ -175,7 +203,7 @@ fn planned(plan: Plan, kind_label: String) -> Outcome {
     let warnings = warnings(plan.records.iter().map(|r| r.message.as_str()));
     let ops = plan.patch.0.len();
     if ops == 0 {
-        return Outcome {
+        return Decision {
             answer: Answer {
                 patch: None,
                 warnings,
@@ -194,7 +222,7 @@ fn planned(plan: Plan, kind_label: String) -> Outcome {
             .map(|r| json!({"code": r.code.as_str(), "pointer": r.pointer}))
             .collect::<Vec<_>>(),
     });
-    Outcome {
+    Decision {
         answer: Answer {
             // Serialising a Patch (plain data) cannot fail.
             patch: serde_json::to_vec(&plan.patch).ok(),
@@ -210,10 +238,10 @@ fn planned(plan: Plan, kind_label: String) -> Outcome {
 }
 
 /// Allowed unchanged, with a warning saying so, then the core's own findings.
-fn uninterpretable(kind_label: String, why: &str, records: &[Record]) -> Outcome {
+fn uninterpretable(kind_label: String, why: &str, records: &[Record]) -> Decision {
     let first = format!("{kind_label} left unchanged: {why}");
     let findings = records.iter().filter(|r| r.is_reportable());
-    Outcome {
+    Decision {
         answer: Answer {
             warnings: warnings(
                 std::iter::once(first.as_str()).chain(findings.map(|r| r.message.as_str())),
@@ -230,9 +258,9 @@ fn uninterpretable(kind_label: String, why: &str, records: &[Record]) -> Outcome
 
 /// Too large to check within the per-request limits: allowed unchanged, with a
 /// warning naming the cap (never an error: that would trip `failurePolicy`).
-fn over_limit(kind_label: String, exceeded: &Exceeded) -> Outcome {
+fn over_limit(kind_label: String, exceeded: &Exceeded) -> Decision {
     let first = format!("{kind_label} left unchanged: too large to check ({exceeded})");
-    Outcome {
+    Decision {
         answer: Answer {
             warnings: warnings([first.as_str()]),
             ..Answer::default()
@@ -320,7 +348,7 @@ mod tests {
         let out = admit(
             &request(("", "Pod"), "CREATE", None, pod()),
             &Policy::default(),
-            Scope::default(),
+            MutatedKinds::default(),
         );
         assert_eq!(out.verdict, Verdict::Mutated);
         assert!(out.ops > 0);
@@ -337,7 +365,7 @@ mod tests {
     #[test]
     fn pod_update_subresource_and_delete_are_skipped() {
         let p = Policy::default();
-        let s = Scope::default();
+        let s = MutatedKinds::default();
         let cases = [
             (
                 request(("", "Pod"), "UPDATE", None, pod()),
@@ -360,9 +388,9 @@ mod tests {
     fn pods_only_skips_workloads() {
         let dep = json!({"apiVersion":"apps/v1","kind":"Deployment","spec":{"template":{"spec":{"containers":[]}}}});
         let req = request(("apps", "Deployment"), "CREATE", None, dep);
-        let out = admit(&req, &Policy::default(), Scope { pods_only: true });
+        let out = admit(&req, &Policy::default(), MutatedKinds { pods_only: true });
         assert_eq!(out.verdict, Verdict::Skipped("pods only"));
-        let out = admit(&req, &Policy::default(), Scope::default());
+        let out = admit(&req, &Policy::default(), MutatedKinds::default());
         assert_eq!(out.verdict, Verdict::Mutated);
     }
 
@@ -374,7 +402,7 @@ mod tests {
             None,
             json!("not an object"),
         );
-        let out = admit(&req, &Policy::default(), Scope::default());
+        let out = admit(&req, &Policy::default(), MutatedKinds::default());
         assert_eq!(out.verdict, Verdict::Uninterpretable);
         assert!(out.answer.patch.is_none());
         assert!(
@@ -387,7 +415,7 @@ mod tests {
         let out = admit(
             &request(("", "Pod"), "CREATE", None, bad),
             &Policy::default(),
-            Scope::default(),
+            MutatedKinds::default(),
         );
         assert_eq!(out.verdict, Verdict::Uninterpretable, "{out:?}");
         assert!(out.answer.patch.is_none());
@@ -402,7 +430,7 @@ mod tests {
             None,
             json!({"apiVersion":"v1","kind":"ConfigMap"}),
         );
-        let out = admit(&req, &Policy::default(), Scope::default());
+        let out = admit(&req, &Policy::default(), MutatedKinds::default());
         assert_eq!(out.verdict, Verdict::Skipped("kind"));
         assert_eq!(out.kind_label, "other");
         assert!(out.answer.warnings.is_empty());
@@ -415,7 +443,7 @@ mod tests {
         let out = admit(
             &request(("", "Pod"), "CREATE", None, p),
             &Policy::default(),
-            Scope::default(),
+            MutatedKinds::default(),
         );
         assert_eq!(out.verdict, Verdict::Mutated);
     }
@@ -446,7 +474,7 @@ mod tests {
         let out = admit(
             &request(("", "Pod"), "CREATE", None, pod.clone()),
             &Policy::default(),
-            Scope::default(),
+            MutatedKinds::default(),
         );
         assert_eq!(out.verdict, Verdict::OverLimit(Cap::ListItems), "{out:?}");
         assert!(out.answer.patch.is_none());
@@ -458,7 +486,7 @@ mod tests {
         );
         // Not a pod-bearing kind: nothing to warn about.
         let req = request(("", "ConfigMap"), "CREATE", None, pod);
-        let out = admit(&req, &Policy::default(), Scope::default());
+        let out = admit(&req, &Policy::default(), MutatedKinds::default());
         assert_eq!(out.verdict, Verdict::Skipped("kind"));
     }
 }

@@ -5,20 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use axum::body::Bytes;
 use seccomp_core::Policy;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
-use crate::admission::Scope;
-use crate::config::Config;
+use seccomp_webhook::admission::MutatedKinds;
+use seccomp_webhook::config::Config;
+use seccomp_webhook::resources::Model;
+use seccomp_webhook::state::AppState;
+use seccomp_webhook::{router, tls};
+
 use crate::connections::Connections;
 use crate::reload::Reloader;
-use crate::resources::Model;
 use crate::server::{Port, ServeOptions};
-use crate::state::AppState;
-use crate::{devcert, http, logging, nofile, server, shutdown, tls};
+use crate::{devcert, logging, nofile, server, shutdown};
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     logging::init(config.log_format, &config.log_level)?;
@@ -39,13 +40,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let files = nofile::raise();
     let model = Model::derive(config.model_inputs(files.now))?;
     let (cert_file, key_file, dev_dir) = certificate_files(&config)?;
-    let scope = Scope {
+    let kinds = MutatedKinds {
         pods_only: config.pods_only,
     };
-    let mut state = AppState::new(Policy::default(), scope, model);
+    #[cfg_attr(not(feature = "bench"), allow(unused_mut))]
+    let mut state = AppState::new(Policy::default(), kinds, model);
+    #[cfg(feature = "bench")]
     if let Some(path) = &config.bench_fixed_response {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        state.fixed_response = Some(Bytes::from(bytes));
+        state.fixed_response = Some(axum::body::Bytes::from(bytes));
     }
     let state = Arc::new(state);
     let server_tls = Arc::new(tls::ServerTls::new(state.certs.clone())?);
@@ -109,7 +112,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         name: "probe",
         listener: metrics_listener,
         tls: None,
-        router: http::metrics_router(state.clone()),
+        router: router::metrics_router(state.clone()),
         connections: connections("probe", model.probe_connections),
         options: ServeOptions {
             drain_timeout: Duration::from_secs(1),
@@ -120,7 +123,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         name: "admission",
         listener,
         tls: Some(server_tls),
-        router: http::admission_router(state.clone()),
+        router: router::admission_router(state.clone()),
         connections: connections("admission", model.connections),
         options,
     };

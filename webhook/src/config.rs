@@ -105,18 +105,22 @@ pub struct Config {
     /// The API server's timeoutSeconds: limit for reading and answering one
     /// request. Bodies must arrive within half of it; a TLS handshake and the
     /// request headers get half of it, at most 5 s.
-    #[arg(long, env = "SECCOMP_WEBHOOK_REQUEST_TIMEOUT_SECONDS", default_value_t = 10,
+    #[arg(long, env = "SECCOMP_WEBHOOK_REQUEST_TIMEOUT_SECONDS",
+          default_value_t = crate::resources::DEFAULT_REQUEST_TIMEOUT_SECONDS,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_seconds: u64,
 
     /// A connection with no request in flight for this long is closed (both ports).
-    #[arg(long, env = "SECCOMP_WEBHOOK_IDLE_TIMEOUT_SECONDS", default_value_t = 60,
+    #[arg(long, env = "SECCOMP_WEBHOOK_IDLE_TIMEOUT_SECONDS",
+          default_value_t = crate::resources::DEFAULT_IDLE_TIMEOUT_SECONDS,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_seconds: u64,
 
-    /// Benchmark baseline only: answer every `POST /mutate` with this file's bytes, skipping all
-    /// admission work, over the same TLS and HTTP stack.
-    #[arg(long, hide = true)]
+    /// Benchmark baseline only (built with `--features bench`): answer every
+    /// `POST /mutate` with this file's bytes, skipping all admission work,
+    /// over the same TLS and HTTP stack.
+    #[cfg(feature = "bench")]
+    #[arg(long)]
     pub bench_fixed_response: Option<PathBuf>,
 }
 

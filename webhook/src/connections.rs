@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::metrics::Metrics;
+use seccomp_webhook::metrics::Metrics;
 
 /// Why a connection was closed by the server (a metric label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

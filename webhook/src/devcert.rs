@@ -80,8 +80,8 @@ mod tests {
         let dev = generate(dir.path()).unwrap();
         let cert = fs::read(&dev.cert_file).unwrap();
         let key = fs::read(&dev.key_file).unwrap();
-        assert!(crate::tls::load_pair(&cert, &key).is_ok());
+        assert!(seccomp_webhook::tls::load_pair(&cert, &key).is_ok());
         let ca = fs::read(&dev.ca_file).unwrap();
-        assert_eq!(crate::tls::client_roots(&ca).unwrap().len(), 1);
+        assert_eq!(seccomp_webhook::tls::client_roots(&ca).unwrap().len(), 1);
     }
 }

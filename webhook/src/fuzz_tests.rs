@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use seccomp_core::Policy;
 use serde_json::{json, Value};
 
-use crate::admission::{admit, Scope};
+use crate::admission::{admit, MutatedKinds};
 use crate::review::{parse, relevant_keys, respond};
 
 fn review(object: Value, operation: &str, kind: &str) -> Vec<u8> {
@@ -32,9 +32,9 @@ fn deployment() -> Value {
 fn answer(body: &[u8]) {
     let policy = Policy::default();
     if let Ok(request) = parse(body, &relevant_keys(&policy)) {
-        let outcome = admit(&request, &policy, Scope::default());
+        let decision = admit(&request, &policy, MutatedKinds::default());
         let response: Value =
-            serde_json::from_slice(&respond(&request.uid, &outcome.answer)).unwrap();
+            serde_json::from_slice(&respond(&request.uid, &decision.answer)).unwrap();
         assert_eq!(response["response"]["allowed"], true);
         assert_eq!(response["response"]["uid"], request.uid.as_str());
     }

@@ -12,7 +12,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
+use seccomp_webhook::config::LogFormat;
 
 pub fn init(format: LogFormat, level: &str) -> anyhow::Result<()> {
     // notify logs at INFO about its own housekeeping (e.g. a watched directory that went

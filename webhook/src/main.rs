@@ -1,29 +1,21 @@
 //! `seccomp-webhook`: mutating admission webhook that defaults pods to seccompProfile
 //! RuntimeDefault (SPEC §6). See docs/webhook.md.
+//!
+//! The request path is the library (`src/lib.rs`); the binary wires it to the
+//! network: start-up and shutdown ([`app`]), the accept loops ([`server`]) and
+//! their connection limits ([`connections`]), certificate, client-CA and
+//! policy reloads ([`reload`]), logging, the open-file limit and the dev
+//! certificate.
 #![forbid(unsafe_code)]
 
-mod admission;
 mod app;
-mod blocking;
-mod body;
-mod budget;
-mod config;
 mod connections;
 mod devcert;
-mod http;
 mod logging;
-mod metrics;
 mod nofile;
 mod reload;
-mod resources;
-mod review;
 mod server;
 mod shutdown;
-mod state;
-mod tls;
-
-#[cfg(test)]
-mod fuzz_tests;
 
 use std::process::ExitCode;
 
@@ -35,7 +27,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let config = config::Config::parse();
+    let config = seccomp_webhook::config::Config::parse();
     match app::run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

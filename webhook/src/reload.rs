@@ -16,9 +16,9 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
-use crate::metrics::Metrics;
-use crate::state::AppState;
-use crate::tls;
+use seccomp_webhook::metrics::Metrics;
+use seccomp_webhook::state::AppState;
+use seccomp_webhook::tls;
 
 const DEBOUNCE: Duration = Duration::from_millis(100);
 const POLL: Duration = Duration::from_secs(10);

@@ -39,6 +39,13 @@ pub const PROBE_CONNECTIONS: usize = 64;
 /// inotify, stdio, the blocking pool).
 pub const RESERVED_FDS: u64 = 32;
 
+/// `--request-timeout-seconds` without the flag (the API server's default `timeoutSeconds`).
+pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 10;
+/// `--idle-timeout-seconds` without the flag.
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
+/// The usual soft open-file limit, for [`Inputs::default`].
+pub const DEFAULT_OPEN_FILES: u64 = 1024;
+
 /// What the operator (or the chart) gave.
 #[derive(Debug, Clone, Copy)]
 pub struct Inputs {
@@ -53,6 +60,21 @@ pub struct Inputs {
     pub max_connections: Option<usize>,
     /// The soft `RLIMIT_NOFILE` in force (after raising it to the hard limit).
     pub open_files: u64,
+}
+
+/// The flags' defaults, with [`DEFAULT_OPEN_FILES`] open files.
+impl Default for Inputs {
+    fn default() -> Self {
+        Inputs {
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECONDS),
+            idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS),
+            max_body_bytes: None,
+            max_concurrency: None,
+            max_connections: None,
+            open_files: DEFAULT_OPEN_FILES,
+        }
+    }
 }
 
 /// Every bound the server runs with.

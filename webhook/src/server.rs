@@ -21,7 +21,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
 
 use crate::connections::{Connections, RequestCounter, Tracked};
-use crate::tls::ServerTls;
+use seccomp_webhook::tls::ServerTls;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ServeOptions {

@@ -7,7 +7,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use crate::state::AppState;
+use seccomp_webhook::state::AppState;
 
 /// Waits for SIGTERM or SIGINT, fails readiness at once, keeps serving for `delay`
 /// (endpoints and load balancers take a moment to notice), then tells the servers

@@ -1,12 +1,13 @@
 //! State shared by the request handlers, the reloader and the shutdown sequence.
 
+#[cfg(feature = "bench")]
 use axum::body::Bytes;
 use seccomp_core::{Limits, Policy, RelevantKeys};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Semaphore;
 
-use crate::admission::Scope;
+use crate::admission::MutatedKinds;
 use crate::budget::Budget;
 use crate::metrics::Metrics;
 use crate::resources::Model;
@@ -33,7 +34,7 @@ pub struct AppState {
     shutting_down: AtomicBool,
     pub certs: Arc<CertResolver>,
     pub metrics: Arc<Metrics>,
-    pub scope: Scope,
+    pub kinds: MutatedKinds,
     /// Every bound the server runs with.
     pub model: Model,
     /// Bytes of bodies and responses held for requests in flight.
@@ -41,21 +42,24 @@ pub struct AppState {
     /// Decisions in progress (taken once the body is read; held by blocking
     /// work until it ends, even when its client has gone).
     pub slots: Arc<Semaphore>,
-    /// Benchmark baseline: answer `/mutate` with these bytes.
+    /// Benchmark baseline (the `bench` feature): answer `/mutate` with these
+    /// bytes once the body is read, skipping all admission work.
+    #[cfg(feature = "bench")]
     pub fixed_response: Option<Bytes>,
 }
 
 impl AppState {
-    pub fn new(policy: Policy, scope: Scope, model: Model) -> Self {
+    pub fn new(policy: Policy, kinds: MutatedKinds, model: Model) -> Self {
         AppState {
             policy: RwLock::new(Arc::new(ActivePolicy::new(policy, model.limits))),
             shutting_down: AtomicBool::new(false),
             certs: Arc::new(CertResolver::default()),
             metrics: Arc::new(Metrics::new()),
-            scope,
+            kinds,
             budget: Budget::new(model.budget),
             slots: Arc::new(Semaphore::new(model.slots as usize)),
             model,
+            #[cfg(feature = "bench")]
             fixed_response: None,
         }
     }

@@ -1,5 +1,13 @@
 //! HTTP routes: `POST /mutate` and the probes on the HTTPS port; `/metrics` and the
-//! probes on the plain metrics port.
+//! probes on the plain metrics port. The routers are plain axum [`Router`]s
+//! over an [`AppState`]: the binary serves them over TLS, and tests call them
+//! in-process (`tower::ServiceExt::oneshot`).
+//!
+//! `POST /mutate`: the body is read within the body limit, the byte budget
+//! and the body-read deadline ([`crate::body`]) before a decision slot is
+//! taken; then [`admission::review_body`] decides it (on the blocking pool
+//! above [`INLINE_BODY_BYTES`]), and the response holds its bytes of the
+//! budget until it is sent. The content type is not checked: the body decides.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,7 +23,7 @@ use tokio::time::timeout_at;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::{info, warn};
 
-use crate::admission::{self, Outcome, Verdict};
+use crate::admission::{self, Decision, Reviewed, Verdict};
 use crate::blocking;
 use crate::body;
 use crate::budget::Lease;
@@ -24,7 +32,7 @@ use crate::review;
 use crate::state::AppState;
 
 /// Bodies larger than this are decided on the blocking pool, off the async workers.
-const INLINE_BODY_BYTES: usize = 256 * 1024;
+pub const INLINE_BODY_BYTES: usize = 256 * 1024;
 
 pub fn admission_router(state: Arc<AppState>) -> Router {
     let metrics_state = state.clone();
@@ -88,6 +96,7 @@ async fn mutate(State(state): State<Arc<AppState>>, request: Request) -> Respons
         Ok(received) => received,
         Err(e) => return refuse(&state, started, e.status(), e.result(), &e.to_string()),
     };
+    #[cfg(feature = "bench")]
     if let Some(fixed) = &state.fixed_response {
         return json_response(fixed.clone());
     }
@@ -169,9 +178,9 @@ async fn answer(
             "bad_request",
             &e.to_string(),
         ),
-        Ok(Decided {
+        Ok(Reviewed {
             request,
-            outcome,
+            decision,
             response,
         }) => {
             // From here on the lease accounts for the response until it is sent.
@@ -182,8 +191,8 @@ async fn answer(
             }
             let elapsed = started.elapsed();
             state.metrics.duration.observe(elapsed.as_secs_f64());
-            record(&state.metrics, &request, &outcome);
-            log_decision(&request, &outcome, elapsed);
+            record(&state.metrics, &request, &decision);
+            log_decision(&request, &decision, elapsed);
             json_response(Bytes::from_owner(Leased {
                 bytes: response,
                 _lease: lease,
@@ -204,8 +213,8 @@ impl AsRef<[u8]> for Leased {
     }
 }
 
-fn log_decision(request: &review::Request, outcome: &Outcome, elapsed: std::time::Duration) {
-    let reason = match outcome.verdict {
+fn log_decision(request: &review::Request, decision: &Decision, elapsed: std::time::Duration) {
+    let reason = match decision.verdict {
         Verdict::Skipped(reason) => reason,
         _ => "",
     };
@@ -217,63 +226,50 @@ fn log_decision(request: &review::Request, outcome: &Outcome, elapsed: std::time
         name = %request_name(request),
         operation = %request.operation,
         dry_run = request.dry_run.unwrap_or(false),
-        result = outcome.verdict.label(),
+        result = decision.verdict.label(),
         reason,
-        ops = outcome.ops,
-        warnings = outcome.answer.warnings.len(),
+        ops = decision.ops,
+        warnings = decision.answer.warnings.len(),
         duration_us = elapsed.as_micros() as u64,
         "admission"
     );
     if matches!(
-        outcome.verdict,
+        decision.verdict,
         Verdict::Uninterpretable | Verdict::OverLimit(_)
     ) {
-        warn!(uid = %request.uid, warnings = ?outcome.answer.warnings, "object left unchanged");
+        warn!(uid = %request.uid, warnings = ?decision.answer.warnings, "object left unchanged");
     }
 }
 
-struct Decided {
-    request: review::Request,
-    outcome: Outcome,
-    response: Vec<u8>,
-}
-
-fn decide(state: &AppState, body: &[u8]) -> Result<Decided, review::ReviewError> {
+fn decide(state: &AppState, body: &[u8]) -> Result<Reviewed, review::ReviewError> {
     let active = state.policy();
-    let request = review::parse(body, &active.relevant)?;
-    let outcome = admission::admit(&request, &active.policy, state.scope);
-    let response = review::respond(&request.uid, &outcome.answer);
-    Ok(Decided {
-        request,
-        outcome,
-        response,
-    })
+    admission::review_body(body, &active.policy, &active.relevant, state.kinds)
 }
 
-fn record(metrics: &Metrics, request: &review::Request, outcome: &Outcome) {
+fn record(metrics: &Metrics, request: &review::Request, decision: &Decision) {
     let operation = match request.operation.as_str() {
         op @ ("CREATE" | "UPDATE" | "DELETE" | "CONNECT") => op,
         _ => "other",
     };
     count(
         metrics,
-        &outcome.kind_label,
+        &decision.kind_label,
         operation,
-        outcome.verdict.label(),
+        decision.verdict.label(),
     );
-    for action in &outcome.changes {
+    for action in &decision.changes {
         metrics
             .mutations
             .get_or_create(&MutationLabels {
-                kind: outcome.kind_label.clone(),
+                kind: decision.kind_label.clone(),
                 action,
             })
             .inc();
     }
-    if outcome.panicked {
+    if decision.panicked {
         metrics.panics.inc();
     }
-    if let Verdict::OverLimit(cap) = outcome.verdict {
+    if let Verdict::OverLimit(cap) = decision.verdict {
         metrics
             .over_limit
             .get_or_create(&CapLabels { cap: cap.as_str() })

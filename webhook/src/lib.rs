@@ -1,0 +1,44 @@
+//! `seccomp-webhook` as a library: everything between an HTTP request and its
+//! answer, testable in-process. The binary (`src/main.rs`) adds the accept
+//! loops, certificate and policy reloads, the connection limits and the
+//! shutdown sequence, and serves the two routers of [`router`].
+//!
+//! The request path, in order: [`router::admission_router`] (`POST /mutate`)
+//! reads the body within [`resources::Model`]'s bounds ([`body`],
+//! [`budget`]), then [`admission::review_body`] parses the AdmissionReview
+//! ([`review`]), decides it with the pure core ([`admission::admit`] →
+//! `seccomp_core::plan`) and serialises the response. The state shared with
+//! the binary is [`state::AppState`]. See docs/webhook.md.
+//!
+//! ```
+//! use seccomp_webhook::admission::{review_body, MutatedKinds};
+//! use seccomp_webhook::review::relevant_keys;
+//! use seccomp_core::Policy;
+//!
+//! let body = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
+//!   "request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE",
+//!   "object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+//!             "spec":{"containers":[{"name":"c","image":"nginx"}]}}}}"#;
+//! let policy = Policy::default();
+//! let reviewed = review_body(body, &policy, &relevant_keys(&policy), MutatedKinds::default())?;
+//! assert_eq!(reviewed.decision.verdict.label(), "mutated");
+//! let response: serde_json::Value = serde_json::from_slice(&reviewed.response)?;
+//! assert_eq!(response["response"]["patchType"], "JSONPatch");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod admission;
+pub mod blocking;
+pub mod body;
+pub mod budget;
+pub mod config;
+pub mod metrics;
+pub mod resources;
+pub mod review;
+pub mod router;
+pub mod state;
+pub mod tls;
+
+#[cfg(test)]
+mod fuzz_tests;
