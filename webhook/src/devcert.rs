@@ -16,7 +16,7 @@ pub enum DevCertError {
     #[error("generating the certificate: {0}")]
     Generate(#[from] rcgen::Error),
     #[error("writing {0}: {1}")]
-    Write(PathBuf, std::io::Error),
+    Write(PathBuf, #[source] std::io::Error),
 }
 
 /// Paths of the generated files.

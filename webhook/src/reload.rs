@@ -27,11 +27,11 @@ const POLL: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("reading policy {0}: {1}")]
-    Read(PathBuf, std::io::Error),
-    #[error("policy {0} is not valid UTF-8")]
-    Utf8(PathBuf),
+    Read(PathBuf, #[source] std::io::Error),
+    #[error("policy {0} is not valid UTF-8: {1}")]
+    Utf8(PathBuf, #[source] std::str::Utf8Error),
     #[error("policy {0}: {1}")]
-    Invalid(PathBuf, seccomp_core::CoreError),
+    Invalid(PathBuf, #[source] seccomp_core::CoreError),
 }
 
 /// Why the client CA bundle could not be used.
@@ -186,7 +186,7 @@ impl Reloader {
             return Ok(false);
         }
         let parsed = std::str::from_utf8(&bytes)
-            .map_err(|_| PolicyError::Utf8(path.clone()))
+            .map_err(|e| PolicyError::Utf8(path.clone(), e))
             .and_then(|text| {
                 seccomp_core::Policy::from_deserializer(yaml_serde::Deserializer::from_str(text))
                     .map_err(|e| PolicyError::Invalid(path.clone(), e))

@@ -24,9 +24,9 @@ pub const API_VERSION: &str = "admission.k8s.io/v1";
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     #[error("body is not valid JSON: {0}")]
-    NotJson(serde_json::Error),
+    NotJson(#[source] serde_json::Error),
     #[error("body is not an AdmissionReview: {0}")]
-    NotReview(serde_json::Error),
+    NotReview(#[source] serde_json::Error),
     #[error(
         "expected apiVersion {API_VERSION:?} and kind \"AdmissionReview\", got {0:?} and {1:?}"
     )]

@@ -14,15 +14,21 @@ pub enum TlsError {
     #[error("no certificate in PEM data")]
     NoCertificate,
     #[error("invalid PEM certificate: {0}")]
-    CertPem(rustls_pki_types::pem::Error),
+    CertPem(#[source] rustls_pki_types::pem::Error),
     #[error("invalid PEM private key: {0}")]
-    KeyPem(rustls_pki_types::pem::Error),
+    KeyPem(#[source] rustls_pki_types::pem::Error),
     #[error("certificate and key do not form a usable pair: {0}")]
-    Pair(rustls::Error),
+    Pair(#[source] rustls::Error),
     #[error("certificate cannot be parsed as X.509: {0}")]
-    X509(String),
+    X509(#[source] x509_parser::nom::Err<x509_parser::error::X509Error>),
     #[error("client CA bundle: {0}")]
-    ClientCa(String),
+    ClientCaPem(#[source] rustls_pki_types::pem::Error),
+    #[error("client CA bundle: {0}")]
+    ClientCaCert(#[source] rustls::Error),
+    #[error("client CA bundle: no certificate in PEM data")]
+    ClientCaEmpty,
+    #[error("client CA bundle: {0}")]
+    ClientCaVerifier(#[source] rustls::server::VerifierBuilderError),
     #[error("TLS configuration: {0}")]
     Config(#[from] rustls::Error),
 }
@@ -48,8 +54,7 @@ pub fn load_pair(cert_pem: &[u8], key_pem: &[u8]) -> Result<LoadedCert, TlsError
         .collect::<Result<_, _>>()
         .map_err(TlsError::CertPem)?;
     let leaf = certs.first().ok_or(TlsError::NoCertificate)?;
-    let (_, parsed) =
-        x509_parser::parse_x509_certificate(leaf).map_err(|e| TlsError::X509(e.to_string()))?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(leaf).map_err(TlsError::X509)?;
     let not_after = parsed.validity().not_after.timestamp();
     let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(TlsError::KeyPem)?;
     let certified = CertifiedKey::from_der(certs, key, &provider()).map_err(TlsError::Pair)?;
@@ -96,13 +101,11 @@ impl ResolvesServerCert for CertResolver {
 pub fn client_roots(ca_pem: &[u8]) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem) {
-        let cert = cert.map_err(|e| TlsError::ClientCa(e.to_string()))?;
-        roots
-            .add(cert)
-            .map_err(|e| TlsError::ClientCa(e.to_string()))?;
+        let cert = cert.map_err(TlsError::ClientCaPem)?;
+        roots.add(cert).map_err(TlsError::ClientCaCert)?;
     }
     if roots.is_empty() {
-        return Err(TlsError::ClientCa("no certificate in PEM data".into()));
+        return Err(TlsError::ClientCaEmpty);
     }
     Ok(roots)
 }
@@ -120,7 +123,7 @@ pub fn server_config(
         Some(roots) => {
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|e| TlsError::ClientCa(e.to_string()))?;
+                .map_err(TlsError::ClientCaVerifier)?;
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),

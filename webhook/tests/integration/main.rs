@@ -1,5 +1,6 @@
-//! The one integration-test binary of `seccomp-webhook`: every test starts the real
-//! binary on loopback with rcgen certificates in a tempdir.
+//! The one integration-test binary of `seccomp-webhook`: the library's routers
+//! called in-process (`router`), and the real binary started on loopback with
+//! rcgen certificates in a tempdir (every other module).
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,4 +15,5 @@ mod hostile_bodies;
 mod hostile_connections;
 mod lifecycle;
 mod policy;
+mod router;
 mod tls;
