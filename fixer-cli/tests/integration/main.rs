@@ -8,6 +8,7 @@ mod admission_policy;
 mod audit;
 mod chart;
 mod fix;
+mod front_ends_agree;
 mod hostile;
 mod krm;
 mod patch;

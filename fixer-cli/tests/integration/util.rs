@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub use seccomp_test_support::dirs::temp_tree;
+
 /// Path of the compiled `seccomp-fix` binary under test.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_seccomp-fix"))
@@ -47,19 +49,6 @@ pub fn run_with_env(
             .expect("write stdin");
     }
     child.wait_with_output().expect("wait seccomp-fix")
-}
-
-/// A fresh temporary directory holding the given `(relative path, contents)` files.
-pub fn temp_tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (rel, contents) in files {
-        let path = dir.path().join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(&path, contents).expect("write file");
-    }
-    dir
 }
 
 /// Stdout of a finished command as UTF-8 text.

@@ -9,16 +9,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attacks;
-#[path = "../../tests/integration/client.rs"]
-#[allow(dead_code)]
-mod client;
 mod h2raw;
 mod net;
 mod payloads;
-#[path = "../../tests/integration/pki.rs"]
-#[allow(dead_code)]
-mod pki;
 mod probe;
+
+use seccomp_test_support::client;
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! The attacker's and the probe's connections: the integration tests' client
-//! (`webhook/tests/integration/client.rs`), with the TLS configurations built
+//! (`seccomp_test_support::client`), with the TLS configurations built
 //! once.
 
 use std::net::SocketAddr;

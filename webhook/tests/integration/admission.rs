@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::client::Proto;
 use crate::fixtures::{self, apply_response, body, review, warnings, CRONJOB, DEPLOYMENT, POD};
-use crate::harness::{Setup, Webhook};
+use crate::harness::{Setup, Webhook, WEBHOOK};
 
 /// Sends `object` for admission and returns (response review, object after the patch).
 async fn admit(
@@ -32,7 +32,7 @@ fn runtime_default() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_create_is_defaulted_with_warning_and_audit_annotation() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let pod = fixtures::pod();
     let (response, patched) = admit(&webhook, Proto::H1, &POD, "CREATE", None, &pod).await;
     let mut expected = pod.clone();
@@ -61,7 +61,7 @@ async fn pod_create_is_defaulted_with_warning_and_audit_annotation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployment_is_defaulted_on_create_and_update_over_http2() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let deployment = fixtures::deployment();
     let mut expected = deployment.clone();
     expected["spec"]["template"]["spec"]["securityContext"]["seccompProfile"] =
@@ -82,7 +82,7 @@ async fn deployment_is_defaulted_on_create_and_update_over_http2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cronjob_template_is_defaulted() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let cronjob = fixtures::cronjob();
     let (_, patched) = admit(&webhook, Proto::H1, &CRONJOB, "CREATE", None, &cronjob).await;
     let mut expected = cronjob.clone();
@@ -93,7 +93,7 @@ async fn cronjob_template_is_defaulted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legacy_annotations_are_migrated_to_fields() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let pod = fixtures::legacy_pod();
     let (_, patched) = admit(&webhook, Proto::H2, &POD, "CREATE", None, &pod).await;
     let mut expected = pod.clone();
@@ -106,7 +106,7 @@ async fn legacy_annotations_are_migrated_to_fields() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn windows_pod_pod_update_and_ephemeral_containers_are_left_alone() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let windows = fixtures::windows_pod();
     let (_, patched) = admit(&webhook, Proto::H1, &POD, "CREATE", None, &windows).await;
     assert_eq!(patched, windows);
@@ -125,7 +125,7 @@ async fn windows_pod_pod_update_and_ephemeral_containers_are_left_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_is_answered_the_same_way() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let pod = fixtures::pod();
     let mut conn = webhook.conn(Proto::H1).await;
     let mut answers = Vec::new();
@@ -142,7 +142,7 @@ async fn dry_run_is_answered_the_same_way() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pods_only_mode_leaves_workloads_alone() {
-    let webhook = Webhook::start(&["--pods-only"]);
+    let webhook = Webhook::start(WEBHOOK, &["--pods-only"]);
     let deployment = fixtures::deployment();
     let (_, patched) = admit(
         &webhook,
@@ -161,7 +161,7 @@ async fn pods_only_mode_leaves_workloads_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uninterpretable_object_is_allowed_with_a_warning_and_logged() {
-    let mut webhook = Webhook::start(&[]);
+    let mut webhook = Webhook::start(WEBHOOK, &[]);
     let broken = json!({"apiVersion": "apps/v1", "kind": "Deployment",
                         "metadata": {"name": "broken"}, "spec": {"template": "oops"}});
     let (response, patched) =
@@ -180,7 +180,7 @@ async fn uninterpretable_object_is_allowed_with_a_warning_and_logged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_log_line_per_request() {
-    let mut webhook = Webhook::start(&[]);
+    let mut webhook = Webhook::start(WEBHOOK, &[]);
     let pod = fixtures::pod();
     admit(&webhook, Proto::H1, &POD, "CREATE", None, &pod).await;
     let line = webhook.wait_log(std::time::Duration::from_secs(5), |l| {
@@ -198,7 +198,7 @@ async fn one_log_line_per_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_come_from_the_environment_too() {
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let deployment = fixtures::deployment();
     for (pods_only, mutated) in [("true", false), ("false", true)] {
         let webhook = setup.start_env(&[
@@ -233,7 +233,7 @@ async fn settings_come_from_the_environment_too() {
 async fn text_log_lines_escape_what_the_client_chose() {
     // Issue 10 "Log injection": newlines and escape characters in `uid` and
     // `metadata.name` forged log lines in the text format.
-    let mut webhook = Webhook::start(&["--log-format=text"]);
+    let mut webhook = Webhook::start(WEBHOOK, &["--log-format=text"]);
     let mut pod = fixtures::pod();
     pod["metadata"]["name"] = json!("web\r\n2026-01-01T00:00:00Z  INFO forged: name");
     let uid = "u\n2026-01-01T00:00:00Z ERROR forged: uid \u{1b}[2J";

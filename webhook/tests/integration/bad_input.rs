@@ -2,11 +2,11 @@
 
 use crate::client::Proto;
 use crate::fixtures::{self, body, review, POD};
-use crate::harness::Webhook;
+use crate::harness::{Webhook, WEBHOOK};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bodies_get_400_with_a_reason() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let cases: [(&[u8], &str); 5] = [
         (b"{not json", "not valid JSON"),
         (b"", "not valid JSON"),
@@ -54,7 +54,7 @@ async fn malformed_bodies_get_400_with_a_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_get_413() {
-    let webhook = Webhook::start(&["--max-body-bytes=4096"]);
+    let webhook = Webhook::start(WEBHOOK, &["--max-body-bytes=4096"]);
     let mut pod = fixtures::pod();
     pod["metadata"]["annotations"] = serde_json::json!({"filler": "x".repeat(8000)});
     let big = body(&review("big", &POD, "CREATE", None, &pod));
@@ -79,7 +79,7 @@ async fn oversized_bodies_get_413() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_method_and_path_are_refused() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let mut conn = webhook.conn(Proto::H1).await;
     assert_eq!(
         conn.request("GET", "/mutate", Vec::new())

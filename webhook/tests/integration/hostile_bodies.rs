@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::client::{Proto, SlowPost};
 use crate::fixtures::{self, body, review, POD};
-use crate::harness::Webhook;
+use crate::harness::{Webhook, WEBHOOK};
 
 fn pod_review(uid: &str) -> Vec<u8> {
     body(&review(uid, &POD, "CREATE", None, &fixtures::pod()))
@@ -21,7 +21,7 @@ const UNKNOWN: &str =
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declared_content_length_above_the_limit_gets_413_before_any_body_byte() {
     // Issue 10 "Content-Length": it used to wait for the body and answer 408.
-    let webhook = Webhook::start(&["--max-body-bytes=4096"]);
+    let webhook = Webhook::start(WEBHOOK, &["--max-body-bytes=4096"]);
     // Not a byte of the body is sent: the answer can only come from the header.
     let mut post = SlowPost::declare(webhook.https, &webhook.ca_pem, 100 * 1024 * 1024, b"").await;
     let response = post
@@ -38,7 +38,7 @@ async fn a_declared_content_length_above_the_limit_gets_413_before_any_body_byte
 async fn bodies_beyond_the_memory_budget_are_refused_at_once_and_small_reviews_still_pass() {
     // Issue 10 "Concurrency × body limit": 64 concurrent 7.9 MiB bodies were
     // all buffered. With the default 128 MiB model, large bodies share 24 MiB.
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let large = 7_900_000;
     let mut held = Vec::new();
     for _ in 0..3 {
@@ -67,7 +67,10 @@ async fn bodies_beyond_the_memory_budget_are_refused_at_once_and_small_reviews_s
 async fn a_slow_body_does_not_hold_a_decision_slot() {
     // Issue 10 "Slot exhaustion": the slot was taken before the body was read,
     // so slow bodies delayed every other request until they timed out.
-    let webhook = Webhook::start(&["--request-timeout-seconds=10", "--max-concurrency=1"]);
+    let webhook = Webhook::start(
+        WEBHOOK,
+        &["--request-timeout-seconds=10", "--max-concurrency=1"],
+    );
     let payload = pod_review("slow");
     let mut slow = SlowPost::start(webhook.https, &webhook.ca_pem, &payload).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -99,7 +102,7 @@ async fn objects_over_a_cap_are_allowed_unchanged_with_a_warning_and_counted() {
     // Issue 10 "Memory amplification" (1M empty containers, 500k annotations)
     // and "Quadratic CPU" (many containers with legacy annotations): such
     // objects are no longer built and planned.
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let empty: Vec<Value> = (0..100_000).map(|_| json!({})).collect();
     let many_annotations: Map<String, Value> =
         (0..50_000).map(|i| (format!("a{i}"), json!(""))).collect();

@@ -14,7 +14,7 @@ use crate::client::{
     closed_within, h2_max_concurrent_streams, plain_get, tls_config, tls_connect, Proto,
 };
 use crate::fixtures::{self, body, review, POD};
-use crate::harness::{Setup, Webhook};
+use crate::harness::{Setup, Webhook, WEBHOOK};
 
 /// Generous bound for "the server closes it": the timeouts under test are 1 s.
 const CLOSE_BOUND: Duration = Duration::from_secs(15);
@@ -26,7 +26,7 @@ fn pod_review(uid: &str) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tls_connection_that_sends_nothing_is_closed() {
     // It stayed open indefinitely after the handshake (tested to 40 s).
-    let webhook = Webhook::start(&["--request-timeout-seconds=2"]);
+    let webhook = Webhook::start(WEBHOOK, &["--request-timeout-seconds=2"]);
     for proto in [Proto::H1, Proto::H2] {
         let mut tls = tls_connect(webhook.https, tls_config(&webhook.ca_pem, None, proto))
             .await
@@ -40,7 +40,7 @@ async fn a_tls_connection_that_sends_nothing_is_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_keep_alive_connection_is_closed() {
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let webhook = setup.start_with(&[], &[("SECCOMP_WEBHOOK_IDLE_TIMEOUT_SECONDS", "1")], None);
     for proto in [Proto::H1, Proto::H2] {
         let mut conn = webhook.conn(proto).await;
@@ -56,7 +56,7 @@ async fn an_idle_keep_alive_connection_is_closed() {
 async fn at_the_connection_limit_the_longest_idle_connection_is_closed() {
     // 12,000 idle connections used 135 MiB; refusing new ones instead would
     // let an attacker lock the API server out.
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let webhook = setup.start_with(&[], &[("SECCOMP_WEBHOOK_MAX_CONNECTIONS", "3")], None);
     let config = tls_config(&webhook.ca_pem, None, Proto::H1);
     let mut oldest = tls_connect(webhook.https, config.clone()).await.unwrap();
@@ -82,7 +82,7 @@ async fn at_the_connection_limit_the_longest_idle_connection_is_closed() {
 async fn idle_connections_under_a_low_open_file_limit_do_not_stop_either_port() {
     // With nofile at 1024, 1,010 idle connections stopped both ports,
     // /healthz (the liveness probe) included. Here the limit is 128.
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let webhook = setup.start_with(&[], &[], Some("-n 128"));
     let config = tls_config(&webhook.ca_pem, None, Proto::H1);
     let within = Duration::from_secs(5);
@@ -119,7 +119,7 @@ async fn idle_connections_under_a_low_open_file_limit_do_not_stop_either_port() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_open_file_limit_is_raised_to_its_hard_limit() {
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let webhook = setup.start_with(&[], &[], Some("-S -n 256"));
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", webhook.pid())).unwrap();
     let line = limits
@@ -134,7 +134,7 @@ async fn the_open_file_limit_is_raised_to_its_hard_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_probe_port_times_out_unfinished_headers() {
-    let webhook = Webhook::start(&["--request-timeout-seconds=2"]);
+    let webhook = Webhook::start(WEBHOOK, &["--request-timeout-seconds=2"]);
     let mut tcp = TcpStream::connect(webhook.metrics).await.unwrap();
     tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
         .await
@@ -150,7 +150,7 @@ async fn the_probe_port_times_out_unfinished_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_probe_port_answers_while_every_admission_connection_is_busy() {
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let webhook = setup.start_with(&[], &[("SECCOMP_WEBHOOK_MAX_CONNECTIONS", "2")], None);
     let payload = pod_review("slow");
     let _busy = [
@@ -175,12 +175,12 @@ async fn the_probe_port_answers_while_every_admission_connection_is_busy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_http2_connection_gets_at_most_a_quarter_of_the_slots() {
     // 256 streams of one connection could hold all 256 slots.
-    let webhook = Webhook::start(&["--max-concurrency=8"]);
+    let webhook = Webhook::start(WEBHOOK, &["--max-concurrency=8"]);
     assert_eq!(
         h2_max_concurrent_streams(webhook.https, &webhook.ca_pem).await,
         Some(2)
     );
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     assert_eq!(
         h2_max_concurrent_streams(webhook.https, &webhook.ca_pem).await,
         Some(4)

@@ -4,11 +4,11 @@ use std::time::{Duration, Instant};
 
 use crate::client::{plain_get, tls_config, tls_connect, Proto, SlowPost};
 use crate::fixtures::{self, body, review, POD};
-use crate::harness::{Setup, Webhook};
+use crate::harness::{Setup, Webhook, WEBHOOK};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_answer_on_both_ports() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let mut conn = webhook.conn(Proto::H2).await;
     for path in ["/healthz", "/readyz"] {
         assert_eq!(
@@ -26,7 +26,7 @@ async fn probes_answer_on_both_ports() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_counters_move() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let mutated = r#"seccomp_webhook_admission_requests_total{kind="Pod",operation="CREATE",result="mutated"}"#;
     let skipped = r#"seccomp_webhook_admission_requests_total{kind="Pod",operation="UPDATE",result="skipped"}"#;
     assert_eq!(webhook.metric(mutated).await, 0.0);
@@ -78,13 +78,14 @@ async fn metrics_counters_move() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_ready_until_a_certificate_appears() {
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let pair = setup.ca.server();
     let missing = setup.dir.path().join("later");
     std::fs::create_dir(&missing).unwrap();
     let cert = missing.join("tls.crt");
     let key = missing.join("tls.key");
     let webhook = Webhook::spawn(
+        WEBHOOK,
         &[
             format!("--tls-cert-file={}", cert.display()),
             format!("--tls-key-file={}", key.display()),
@@ -129,7 +130,7 @@ async fn not_ready_until_a_certificate_appears() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_fails_readiness_drains_in_flight_requests_and_exits_zero() {
-    let mut webhook = Webhook::start(&["--shutdown-delay-seconds=1"]);
+    let mut webhook = Webhook::start(WEBHOOK, &["--shutdown-delay-seconds=1"]);
     let payload = body(&review("in-flight", &POD, "CREATE", None, &fixtures::pod()));
 
     // A request whose body is only half sent when SIGTERM arrives.

@@ -4,13 +4,14 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod client;
-mod fixtures;
+use seccomp_test_support::reviews as fixtures;
+use seccomp_test_support::{client, pki};
+
 mod harness;
-mod pki;
 
 mod admission;
 mod bad_input;
+mod fuzz_seeds;
 mod hostile_bodies;
 mod hostile_connections;
 mod lifecycle;

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::client::Proto;
 use crate::fixtures::{self, apply_response, body, review, Gvk, POD};
-use crate::harness::{SecretDir, Setup, Webhook};
+use crate::harness::{SecretDir, Setup, Webhook, WEBHOOK};
 
 const ROLLOUT: Gvk = Gvk {
     group: "argoproj.io",
@@ -37,7 +37,7 @@ async fn pod_profile(webhook: &Webhook) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policy_is_applied_reloaded_and_a_bad_change_is_rejected() {
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let mut config = SecretDir::with_files(
         &setup.dir.path().join("config"),
         &[("policy.yaml", LOCALHOST_AND_ROLLOUTS)],
@@ -89,7 +89,7 @@ async fn policy_is_applied_reloaded_and_a_bad_change_is_rejected() {
 
 #[test]
 fn a_bad_policy_at_start_up_is_fatal_and_names_the_key() {
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let path = setup.file(
         "policy.yaml",
         "defaultProfile:\n  type: RuntimeDefault\nunknownSetting: true\n",

@@ -77,6 +77,11 @@ fn post(bytes: impl Into<Body>) -> Request<Body> {
         .unwrap()
 }
 
+/// A CREATE review of the fixtures' plain pod.
+fn pod_body(uid: &str) -> Vec<u8> {
+    body(&review(uid, &POD, "CREATE", None, &fixtures::pod()))
+}
+
 async fn mutate(state: Arc<AppState>, bytes: Vec<u8>) -> Answer {
     call(admission_router(state), post(bytes)).await
 }
@@ -190,12 +195,7 @@ async fn a_body_that_does_not_fit_the_budget_is_a_503_asking_to_retry() {
         state.budget.lease(shares.small_bytes)
     }));
     assert_eq!(state.budget.used(), shares.total);
-    let pod = fixtures::pod();
-    let answer = mutate(
-        state.clone(),
-        body(&review("u", &POD, "CREATE", None, &pod)),
-    )
-    .await;
+    let answer = mutate(state.clone(), pod_body("u")).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         answer.text(),
@@ -213,12 +213,7 @@ async fn a_request_that_gets_no_slot_within_the_request_timeout_is_a_503() {
         .acquire_many_owned(state.model.slots)
         .await
         .unwrap();
-    let pod = fixtures::pod();
-    let answer = mutate(
-        state.clone(),
-        body(&review("u", &POD, "CREATE", None, &pod)),
-    )
-    .await;
+    let answer = mutate(state.clone(), pod_body("u")).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         answer.text(),
@@ -395,12 +390,7 @@ async fn not_ready_without_a_certificate_nor_once_shutting_down() {
 #[tokio::test]
 async fn requests_are_counted_by_kind_operation_and_result() {
     let state = state();
-    let pod = fixtures::pod();
-    mutate(
-        state.clone(),
-        body(&review("u", &POD, "CREATE", None, &pod)),
-    )
-    .await;
+    mutate(state.clone(), pod_body("u")).await;
     mutate(state.clone(), b"{".to_vec()).await;
     let metrics = call(metrics_router(state), get("/metrics")).await;
     assert!(metrics

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::client::{tls_config, tls_config_with, try_request, Conn, Proto};
 use crate::fixtures::{self, apply_response, body, review, POD};
-use crate::harness::{Setup, Webhook};
+use crate::harness::{Setup, Webhook, WEBHOOK};
 use crate::pki::Ca;
 
 fn der(pem: &str) -> Vec<u8> {
@@ -29,7 +29,7 @@ const RELOADED_BAD: &str = r#"seccomp_webhook_certificate_reloads_total{result="
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_http_versions_and_tls12_are_served() {
-    let webhook = Webhook::start(&[]);
+    let webhook = Webhook::start(WEBHOOK, &[]);
     let mut answers = Vec::new();
     for (proto, alpn) in [(Proto::H1, &b"http/1.1"[..]), (Proto::H2, &b"h2"[..])] {
         let mut conn = webhook.conn(proto).await;
@@ -79,7 +79,7 @@ async fn load(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotation_under_load_fails_no_request_and_new_connections_see_the_new_certificate() {
-    let mut setup = Setup::new();
+    let mut setup = Setup::new(WEBHOOK);
     let first = der(&std::fs::read_to_string(setup.secret.cert()).unwrap());
     let webhook = setup.start(&[]);
     assert_eq!(webhook.metric(RELOADED_OK).await, 1.0);
@@ -140,7 +140,7 @@ async fn rotation_under_load_fails_no_request_and_new_connections_see_the_new_ce
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_new_pair_is_rejected_and_the_old_one_kept() {
-    let mut setup = Setup::new();
+    let mut setup = Setup::new(WEBHOOK);
     let first = der(&std::fs::read_to_string(setup.secret.cert()).unwrap());
     let mut webhook = setup.start(&[]);
     let other = setup.ca.server();
@@ -163,7 +163,7 @@ async fn a_bad_new_pair_is_rejected_and_the_old_one_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_certificates_are_required_with_a_client_ca() {
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let clients = Ca::new("client CA");
     let ca_file = setup.file("client-ca.crt", &clients.pem);
     let webhook = setup.start(&[&format!("--client-ca-file={ca_file}")]);
@@ -195,7 +195,7 @@ async fn client_certificates_are_required_with_a_client_ca() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dev_self_signed_serves_a_pod_patch() {
-    let webhook = Webhook::spawn(&["--dev-self-signed".to_string()], &[], None);
+    let webhook = Webhook::spawn(WEBHOOK, &["--dev-self-signed".to_string()], &[], None);
     let pod = fixtures::pod();
     let reply = try_request(
         webhook.https,
@@ -216,7 +216,7 @@ async fn dev_self_signed_serves_a_pod_patch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_client_ca_bundle_is_used_without_a_restart() {
     // Issue 10: --client-ca-file was read at start-up only.
-    let setup = Setup::new();
+    let setup = Setup::new(WEBHOOK);
     let (first, second) = (Ca::new("client CA 1"), Ca::new("client CA 2"));
     let mut dir = crate::harness::SecretDir::with_files(
         &setup.dir.path().join("client-ca"),

@@ -177,7 +177,6 @@ impl Conn {
     }
 
     /// Another stream of the same HTTP/2 connection (`None` for HTTP/1.1).
-    #[allow(dead_code)] // used by the stress tool, webhook/examples/stress
     pub fn stream(&self) -> Option<Conn> {
         match &self.sender {
             Sender::H2(sender) => Some(Conn {

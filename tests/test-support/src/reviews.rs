@@ -30,6 +30,7 @@ pub const CRONJOB: Gvk = Gvk {
     resource: "cronjobs",
 };
 
+/// A review of `object` for `gvk`, as the API server sends it.
 pub fn review(
     uid: &str,
     gvk: &Gvk,
@@ -37,12 +38,42 @@ pub fn review(
     sub_resource: Option<&str>,
     object: &Value,
 ) -> Value {
+    let kind = json!({"group": gvk.group, "version": gvk.version, "kind": gvk.kind});
+    let resource = json!({"group": gvk.group, "version": gvk.version, "resource": gvk.resource});
+    envelope(uid, kind, resource, operation, sub_resource, object)
+}
+
+/// A CREATE review of `object`, its kind taken from the object's `apiVersion`
+/// and `kind` (the resource: the kind in lower case plus `s`).
+pub fn review_of(uid: &str, object: &Value) -> Value {
+    let api_version = object["apiVersion"].as_str().unwrap();
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let kind = object["kind"].as_str().unwrap();
+    let resource = format!("{}s", kind.to_lowercase());
+    envelope(
+        uid,
+        json!({"group": group, "version": version, "kind": kind}),
+        json!({"group": group, "version": version, "resource": resource}),
+        "CREATE",
+        None,
+        object,
+    )
+}
+
+fn envelope(
+    uid: &str,
+    kind: Value,
+    resource: Value,
+    operation: &str,
+    sub_resource: Option<&str>,
+    object: &Value,
+) -> Value {
     let mut request = json!({
         "uid": uid,
-        "kind": {"group": gvk.group, "version": gvk.version, "kind": gvk.kind},
-        "resource": {"group": gvk.group, "version": gvk.version, "resource": gvk.resource},
-        "requestKind": {"group": gvk.group, "version": gvk.version, "kind": gvk.kind},
-        "requestResource": {"group": gvk.group, "version": gvk.version, "resource": gvk.resource},
+        "kind": kind,
+        "resource": resource,
+        "requestKind": kind,
+        "requestResource": resource,
         "name": object["metadata"]["name"],
         "namespace": "team-a",
         "operation": operation,

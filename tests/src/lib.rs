@@ -1,2 +1,0 @@
-//! Workspace-level integration tests live in `tests/tests/`.
-#![forbid(unsafe_code)]
