@@ -42,8 +42,9 @@ if grep -E "kube|tokio|rustls" <<<"$fix_only_tree"; then
   exit 1
 fi
 
-echo "== seccomp-webhook --features bench (the fixed-response baseline of bench/webhook.sh)"
+echo "== seccomp-webhook --features bench (the baseline of bench/webhook.sh), --no-default-features (the library webhook/fuzz builds)"
 cargo clippy -p seccomp-webhook --features bench --all-targets --locked -- -D warnings
+cargo clippy -p seccomp-webhook --no-default-features --all-targets --locked -- -D warnings
 
 # Every cargo-fuzz target for 60 s (installs the pinned cargo-fuzz into the
 # cache when missing; see scripts/fuzz.sh and docs/fuzzing.md).

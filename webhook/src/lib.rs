@@ -10,6 +10,11 @@
 //! `seccomp_core::plan`) and serialises the response. The state shared with
 //! the binary is [`state::AppState`]. See docs/webhook.md.
 //!
+//! Feature `server` (default): everything but [`review`] and [`admission`].
+//! Without it the library is the pure request path, body bytes to response
+//! bytes (what `webhook/fuzz` builds). Feature `bench`: the fixed-response
+//! baseline of `bench/webhook.sh`.
+//!
 //! ```
 //! use seccomp_webhook::admission::{review_body, MutatedKinds};
 //! use seccomp_webhook::review::relevant_keys;
@@ -29,15 +34,25 @@
 #![forbid(unsafe_code)]
 
 pub mod admission;
-pub mod blocking;
-pub mod body;
-pub mod budget;
-pub mod config;
-pub mod metrics;
-pub mod resources;
 pub mod review;
+
+#[cfg(feature = "server")]
+pub mod blocking;
+#[cfg(feature = "server")]
+pub mod body;
+#[cfg(feature = "server")]
+pub mod budget;
+#[cfg(feature = "server")]
+pub mod config;
+#[cfg(feature = "server")]
+pub mod metrics;
+#[cfg(feature = "server")]
+pub mod resources;
+#[cfg(feature = "server")]
 pub mod router;
+#[cfg(feature = "server")]
 pub mod state;
+#[cfg(feature = "server")]
 pub mod tls;
 
 #[cfg(test)]

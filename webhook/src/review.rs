@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine as _;
-use seccomp_core::{Exceeded, Policy, RelevantKeys};
+use seccomp_core::{Exceeded, Limits, Policy, RelevantKeys};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::collections::BTreeMap;
 
@@ -43,6 +43,12 @@ const WEBHOOK_KEYS: &[&str] = &["deletionTimestamp", "generateName"];
 /// The object keys [`parse`] keeps under `policy` (built once per policy load).
 pub fn relevant_keys(policy: &Policy) -> RelevantKeys {
     RelevantKeys::new(policy, WEBHOOK_KEYS)
+}
+
+/// What the server parses with: [`relevant_keys`] within the per-request caps
+/// `limits` (the resource model's `Limits::DEFAULT`).
+pub fn server_keys(policy: &Policy, limits: Limits) -> RelevantKeys {
+    relevant_keys(policy).with_limits(limits)
 }
 
 /// The fields of `AdmissionRequest` the webhook uses.

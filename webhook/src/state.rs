@@ -23,7 +23,7 @@ pub struct ActivePolicy {
 
 impl ActivePolicy {
     pub fn new(policy: Policy, limits: Limits) -> Self {
-        let relevant = crate::review::relevant_keys(&policy).with_limits(limits);
+        let relevant = crate::review::server_keys(&policy, limits);
         ActivePolicy { policy, relevant }
     }
 }

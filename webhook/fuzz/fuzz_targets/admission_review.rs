@@ -1,6 +1,6 @@
 //! Request bodies through the webhook's own request path: the AdmissionReview
-//! parse the server uses (with the policy's relevant keys and the caps of
-//! `Limits::DEFAULT`, as `ActivePolicy` builds them), the decision and the
+//! parse the server uses (`review::server_keys`: the policy's relevant keys
+//! within the resource model's caps, `Limits::DEFAULT`), the decision and the
 //! response bytes (`seccomp_webhook::admission::review_body`). The first byte
 //! chooses the policy and `--pods-only`; the rest is the body.
 //!
@@ -17,15 +17,16 @@ use seccomp_core::{CustomKind, Limits, Policy, UnconfinedMode};
 use seccomp_webhook::admission::{
     review_body, MutatedKinds, Verdict, MAX_WARNINGS, MAX_WARNING_CHARS, WARNING_PREFIX,
 };
-use seccomp_webhook::state::ActivePolicy;
+use seccomp_webhook::review::server_keys;
 use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&knobs, body)) = data.split_first() else {
         return;
     };
-    let (active, kinds) = settings(knobs);
-    let Ok(reviewed) = review_body(body, &active.policy, &active.relevant, kinds) else {
+    let (policy, kinds) = settings(knobs);
+    let keys = server_keys(&policy, Limits::DEFAULT);
+    let Ok(reviewed) = review_body(body, &policy, &keys, kinds) else {
         return;
     };
     let response: Value = serde_json::from_slice(&reviewed.response).expect("the response is JSON");
@@ -68,8 +69,8 @@ fuzz_target!(|data: &[u8]| {
     // Reinvoked with the patched object (reinvocationPolicy: IfNeeded), the
     // webhook changes nothing more.
     let again = serde_json::to_vec(&sent).expect("a value serialises");
-    let reviewed = review_body(&again, &active.policy, &active.relevant, kinds)
-        .expect("the patched review is still a review");
+    let reviewed =
+        review_body(&again, &policy, &keys, kinds).expect("the patched review is still a review");
     assert_ne!(
         reviewed.decision.verdict,
         Verdict::Mutated,
@@ -80,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
 
 /// Bits 0-2: the policy (harden unconfined, keep the legacy annotations, a
 /// custom kind); bit 3: `--pods-only`. The seeds start with `0` (0x30): none.
-fn settings(knobs: u8) -> (ActivePolicy, MutatedKinds) {
+fn settings(knobs: u8) -> (Policy, MutatedKinds) {
     let mut policy = Policy::default();
     if knobs & 1 != 0 {
         policy.unconfined = UnconfinedMode::Harden;
@@ -99,5 +100,5 @@ fn settings(knobs: u8) -> (ActivePolicy, MutatedKinds) {
     let kinds = MutatedKinds {
         pods_only: knobs & 8 != 0,
     };
-    (ActivePolicy::new(policy, Limits::DEFAULT), kinds)
+    (policy, kinds)
 }
