@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CLI benchmark: `seccomp-fix fix --check` and `seccomp-fix fix` (on a copy)
 # against a baseline, in the same run, of merely reading and parsing every
-# file with the same YAML parser (`seccomp-fix fix --bench-parse-only`:
-# saphyr-parser events, rayon over files, no tree, no planning).
+# file with the same YAML parser (the bench-only program
+# fixer-cli/examples/parse_baseline.rs: the same walk, saphyr-parser events,
+# rayon over files, no tree, no planning).
 #
 # Usage: bench/cli.sh [CORPUS_DIR] [COPIES] [RUNS]
 #   CORPUS_DIR  manifests to use (default ../shared/corpus, the team corpus beside the checkout); never modified
@@ -19,8 +20,9 @@ runs=${3:-3}
 [ -d "$corpus" ] || { echo "no corpus directory: $corpus" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
 
-cargo build --release -q -p seccomp-fixer
+cargo build --release -q -p seccomp-fixer --bin seccomp-fix --example parse_baseline
 bin="${CARGO_TARGET_DIR:-target}/release/seccomp-fix"
+baseline="${CARGO_TARGET_DIR:-target}/release/examples/parse_baseline"
 
 # Charts: per test chart, the bare `helm template` of the chart (the
 # baseline), `fix --check` of the chart as it is (it needs a fix: each value
@@ -65,7 +67,7 @@ names=(parse check fix)
 for _ in $(seq 1 "$runs"); do
   for name in "${names[@]}"; do
     case $name in
-      parse) r=$(timed "$bin" fix --bench-parse-only "$tree") ;;
+      parse) r=$(timed "$baseline" "$tree") ;;
       check) r=$(timed "$bin" fix --check --no-progress "$tree") ;;
       fix)
         rm -rf "$work/copy"; cp -r "$tree" "$work/copy"; sync

@@ -3,11 +3,13 @@
 #
 # Runs every cargo-fuzz target for SECONDS each (or only the TARGETs named),
 # FUZZ_PARALLEL targets at a time (default: the number of CPUs), and fails
-# when any of them crashed, timed out or went past the memory limit below. A target is any [[bin]] of a fuzz crate:
-# every `*/fuzz/Cargo.toml` and `*/*/fuzz/Cargo.toml` (fixer-cli/fuzz,
-# shared/seccomp-core/fuzz, ...) is found, so adding a target is adding a file under its
-# crate's fuzz_targets/ and a [[bin]] entry; adding a crate is adding a
-# `<folder>/fuzz/` made like the others.
+# when any of them crashed, timed out or went past the memory limit below.
+# A target is any [[bin]] of a fuzz crate: every `*/fuzz/Cargo.toml` and
+# `*/*/fuzz/Cargo.toml` (fixer-cli/fuzz, shared/seccomp-core/fuzz,
+# shared/lossless-yaml/fuzz, ...) is found, so adding a target is adding a
+# file under its crate's fuzz_targets/ and a [[bin]] entry; adding a crate
+# is adding a `<folder>/fuzz/` or `<folder>/<crate>/fuzz/` made like the
+# others.
 #
 # No nightly toolchain can be installed here: the stable toolchain builds
 # the targets with RUSTC_BOOTSTRAP=1 (cargo-fuzz passes -Z flags) and
@@ -55,7 +57,7 @@ seeds_for() {
   local crate_dir=$1 target=$2
   if [ -d "$crate_dir/seeds/$target" ]; then echo "$crate_dir/seeds/$target"; fi
   case "$target" in
-    yaml_*) echo "fixer-cli/tests/data/golden" ;;
+    yaml_* | edit_patch) echo "fixer-cli/tests/data/golden" ;;
   esac
 }
 

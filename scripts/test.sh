@@ -14,6 +14,7 @@ shopt -s nullglob
 for fuzz_crate in */fuzz/Cargo.toml */*/fuzz/Cargo.toml; do
   cargo fmt --manifest-path "$fuzz_crate" -- --check
 done
+shopt -u nullglob
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -1,6 +1,6 @@
 //! Reading manifests: only regular files (for every subcommand), and into
 //! JSON values for `seccomp-fix patch` with the same YAML reader as the
-//! in-place fixer (`yaml::tree` + `yaml::value`), so both commands see a
+//! in-place fixer (`lossless_yaml::parse` + `to_value`), so both commands see a
 //! file the same way.
 
 use std::fs::{self, File};
@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::yaml::{tree, value};
+use lossless_yaml::{tree, value};
 
 /// A manifest that could not be read or parsed, located as `path:line:col`.
 #[derive(Debug, thiserror::Error)]
@@ -105,7 +105,7 @@ pub fn read_text(path: &str) -> Result<String, InputError> {
 /// Parses every document of `text` (YAML stream or JSON); empty documents are
 /// kept as `Value::Null` so document indexes match the file.
 pub fn parse_documents(path: &str, text: &str) -> Result<Vec<Value>, InputError> {
-    let (_, text) = crate::yaml::strip_bom(text);
+    let (_, text) = lossless_yaml::strip_bom(text);
     let parse_err = |line, column, message| InputError::Parse {
         path: path.to_owned(),
         line,

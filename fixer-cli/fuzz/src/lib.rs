@@ -5,7 +5,7 @@
 pub mod manifest;
 
 use seccomp_core::{CustomKind, DefaultProfile, DefaultProfileType, Policy, UnconfinedMode};
-use seccomp_fixer::fix::process::{process, Status};
+use seccomp_fixer::pipeline::{process, FileError};
 
 /// A policy from the bits of one byte: harden, keep annotations, no
 /// migration, a Localhost default, a custom kind.
@@ -41,13 +41,13 @@ pub fn policy_from_byte(bits: u8) -> Policy {
 /// its own verification, and a fixed text has nothing left to fix.
 pub fn check_fix(text: &str, policy: &Policy, json_hint: bool) -> Option<String> {
     let first = process(text, policy, json_hint);
-    if let Status::Internal(message) = &first.status {
-        panic!("internal error: {message}\n--- input:\n{text}");
+    if let Some(internal) = first.error.as_ref().filter(|e| e.is_internal()) {
+        panic!("internal error: {internal}\n--- input:\n{text}");
     }
     let fixed = first.new_text?;
     let again = process(&fixed, policy, json_hint);
     assert!(
-        again.new_text.is_none() && !matches!(again.status, Status::Internal(_)),
+        again.new_text.is_none() && !again.error.as_ref().is_some_and(FileError::is_internal),
         "fixing the fixed text changes it again ({:?})\n--- input:\n{text}\n--- fixed:\n{fixed}",
         again.status
     );
@@ -62,9 +62,9 @@ pub fn check_minimal_fix(generated: &manifest::Generated, policy: &Policy) {
     let text = &generated.text;
     let first = process(text, policy, generated.json);
     assert!(
-        !matches!(first.status, Status::Invalid(_)),
+        !matches!(first.error, Some(FileError::Invalid(_))),
         "generated text rejected: {:?}\n--- input:\n{text}",
-        first.status
+        first.error
     );
     let Some(fixed) = check_fix(text, policy, generated.json) else {
         return;

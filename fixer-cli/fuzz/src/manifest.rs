@@ -8,7 +8,7 @@
 //! on one line). Every choice is drawn from the fuzzer's bytes.
 
 use arbitrary::{Result, Unstructured};
-use seccomp_fixer::yaml::scalar::{json_quote, plain_safe};
+use lossless_yaml::scalar::{json_quote, plain_safe};
 
 /// One generated file.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::yaml::tree;
+use lossless_yaml::tree;
 
 /// Folders of a chart whose files belong to it.
 const OWNED_DIRS: &[&str] = &["templates", "charts", "ci", "crds"];
@@ -27,7 +27,7 @@ pub fn is_chart(dir: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(dir.join("Chart.yaml")) else {
         return false;
     };
-    let Ok(docs) = tree::parse(crate::yaml::strip_bom(&text).1) else {
+    let Ok(docs) = tree::parse(lossless_yaml::strip_bom(&text).1) else {
         return false;
     };
     docs.first().is_some_and(|doc| {

@@ -28,7 +28,7 @@ use seccomp_core::{plan, Code, Plan, Policy};
 use serde_json::Value;
 
 pub use findings::ChartCode;
-pub use outcome::{Change, Outcome};
+pub use outcome::{Change, ChartFix};
 pub use render::Helm;
 
 use edits::{trace_op, NotFixable, SourceEdit};
@@ -52,7 +52,7 @@ struct Planned {
 
 /// Fixes the chart at `root`; `files` are its walked files (each gets a
 /// report line).
-pub fn fix(root: &Path, files: &[PathBuf], policy: &Policy, helm: &Helm) -> Outcome {
+pub fn fix(root: &Path, files: &[PathBuf], policy: &Policy, helm: &Helm) -> ChartFix {
     let mut reports = Reports::new(root, files);
     let sets = value_sets(root);
     let mut renders = Vec::new();

@@ -12,7 +12,7 @@ use super::edits::NotFixable;
 use super::findings::ChartCode;
 use super::render::{RenderError, Rendered};
 use super::values_edit::ValuesError;
-use crate::report::{FileReport, FileStatus, Finding, ObjectReport};
+use crate::report::{FileReport, FileStatus, Finding, ObjectFindings};
 
 /// A chart file to rewrite.
 #[derive(Debug, Clone)]
@@ -40,7 +40,7 @@ impl Change {
 
 /// The result of fixing one chart.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct ChartFix {
     /// One report per chart file, sorted by path.
     pub reports: Vec<FileReport>,
     /// Files to rewrite (all verified together).
@@ -103,7 +103,7 @@ impl Reports {
             })
     }
 
-    fn chart_object(&self) -> ObjectReport {
+    fn chart_object(&self) -> ObjectFindings {
         let name = std::fs::read_to_string(self.root.join("Chart.yaml"))
             .ok()
             .and_then(|t| {
@@ -112,7 +112,7 @@ impl Reports {
                     .map(|n| n.trim().trim_matches(['"', '\'']).to_owned())
             })
             .unwrap_or_default();
-        ObjectReport::new(0, 1, "Chart", name)
+        ObjectFindings::new(0, 1, "Chart", name)
     }
 
     /// An object's records at `line` of `file`.
@@ -125,7 +125,7 @@ impl Reports {
         fixed: bool,
     ) {
         let (kind, name) = kind_and_name(&object.value);
-        let mut report = ObjectReport::new(object.ordinal, line, &kind, name);
+        let mut report = ObjectFindings::new(object.ordinal, line, &kind, name);
         for record in plan
             .records
             .iter()
@@ -140,7 +140,7 @@ impl Reports {
     /// An object whose plan cannot be made in the source.
     pub(super) fn not_fixable(&mut self, object: &Rendered, plan: &Plan, why: NotFixable) {
         let (kind, name) = kind_and_name(&object.value);
-        let mut report = ObjectReport::new(object.ordinal, why.line, &kind, name);
+        let mut report = ObjectFindings::new(object.ordinal, why.line, &kind, name);
         for record in plan
             .records
             .iter()
@@ -207,7 +207,7 @@ impl Reports {
         }
     }
 
-    pub(super) fn finish(mut self, changes: Vec<Change>, unproven: bool) -> Outcome {
+    pub(super) fn finish(mut self, changes: Vec<Change>, unproven: bool) -> ChartFix {
         for change in &changes {
             let file = self.file(&change.rel);
             if file.status != FileStatus::Error {
@@ -216,7 +216,7 @@ impl Reports {
         }
         let mut reports: Vec<FileReport> = self.files.into_values().collect();
         reports.sort_by(|a, b| a.path.cmp(&b.path));
-        Outcome {
+        ChartFix {
             reports,
             changes,
             unproven,

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::yaml::tree;
-use crate::yaml::value::to_value;
+use lossless_yaml::tree;
+use lossless_yaml::value::to_value;
 
 /// The release name every rendering uses (Helm's own default).
 pub const RELEASE: &str = "release-name";

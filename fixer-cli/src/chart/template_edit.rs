@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::skeleton::{LineKind, Skeleton};
-use crate::edit::splice::{self, Splice};
-use crate::yaml::render::{self, Layout};
+use lossless_yaml::edit::splice::{self, Splice};
+use lossless_yaml::render::{self, Layout};
 
 /// One edit of a template.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -6,15 +6,15 @@
 use json_patch::{AddOperation, Patch, PatchOperation, RemoveOperation, ReplaceOperation};
 use serde_json::{Map, Value};
 
-use crate::edit::lines::next_line;
-use crate::edit::splice::{self, Splice};
-use crate::edit::{self, layout};
-use crate::fix::verify::{verify, Expected};
-use crate::yaml::limits::Limits;
-use crate::yaml::render::{self, Layout};
-use crate::yaml::tree::{self, Kind, Node};
-use crate::yaml::value::to_value;
-use crate::yaml::{strip_bom, BOM};
+use lossless_yaml::edit::lines::next_line;
+use lossless_yaml::edit::splice::{self, Splice};
+use lossless_yaml::edit::{self, layout};
+use lossless_yaml::limits::Limits;
+use lossless_yaml::render::{self, Layout};
+use lossless_yaml::tree::{self, Kind, Node};
+use lossless_yaml::value::to_value;
+use lossless_yaml::verify::{verify, Expected};
+use lossless_yaml::{strip_bom, BOM};
 
 /// One edit of a values key (`path` = keys from the top).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,7 +74,7 @@ pub fn line_of(text: &str, path: &[String]) -> usize {
         .ok()
         .and_then(|docs| docs.into_iter().next())
         .map_or(1, |doc| {
-            crate::edit::path::line_of(&doc.root, &pointer(path))
+            lossless_yaml::edit::path::line_of(&doc.root, &pointer(path))
         })
 }
 
@@ -137,7 +137,8 @@ pub fn apply(text: &str, ops: &[ValuesOp]) -> Result<String, ValuesError> {
     json_patch::patch(&mut expected, &all).map_err(|e| error(1, e.to_string()))?;
     let new = splice::apply(body, splices).map_err(|e| error(1, e.to_string()))?;
     let limits = Limits::default();
-    verify(&docs, &new, &[Expected::Value(expected)], &limits).map_err(|e| error(1, e))?;
+    verify(&docs, &new, &[Expected::Value(expected)], &limits)
+        .map_err(|e| error(1, e.to_string()))?;
     Ok(if bom { format!("{BOM}{new}") } else { new })
 }
 
@@ -206,7 +207,7 @@ fn add(
             }
             for (k, v) in entries {
                 if let Some(old) = node.get(&k) {
-                    let old_value = crate::yaml::value::node_value(old)
+                    let old_value = lossless_yaml::value::node_value(old)
                         .map_err(|e| error(old.line, e.to_string()))?;
                     if old_value.is_null() {
                         // `key:` or `key: null`: the editor replaces it.
@@ -225,7 +226,9 @@ fn add(
             }
             Ok(())
         }
-        Kind::Scalar { .. } if crate::yaml::value::node_value(node).is_ok_and(|v| v.is_null()) => {
+        Kind::Scalar { .. }
+            if lossless_yaml::value::node_value(node).is_ok_and(|v| v.is_null()) =>
+        {
             patch.push((add_op(at, Value::Object(entries))?, true));
             Ok(())
         }
@@ -256,7 +259,7 @@ fn block_for_empty(
     // Only spaces between `:` and `{}`, and the mapping is in block context
     // (its key starts a line).
     if !body[colon..empty.start].trim().is_empty()
-        || !crate::edit::lines::starts_line(body, key.start)
+        || !lossless_yaml::edit::lines::starts_line(body, key.start)
     {
         return None;
     }

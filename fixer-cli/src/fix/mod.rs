@@ -5,15 +5,8 @@
 //! the original text, re-parsed and compared with the core's patched object
 //! before anything is written (see docs/fixer.md).
 
-mod bench;
 mod chart_input;
-#[cfg(test)]
-mod fuzz_regressions;
-pub mod process;
-#[cfg(test)]
-mod proptests;
-pub mod verify;
-mod walk;
+pub mod walk;
 mod write;
 
 use std::io::{BufWriter, IsTerminal, Read, Write};
@@ -25,12 +18,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use seccomp_core::Policy;
 
-pub use crate::policy_args::PolicyArgs;
-use process::{process, Status};
 use walk::{collect, Input};
 
 use crate::input::read_regular_file;
-use crate::report::{self, FileReport, FileStatus, Format, Summary};
+use crate::pipeline::{process, FileError};
+use crate::policy_args::PolicyArgs;
+use crate::report::{self, FileReport, FileStatus, ReportFormat, Summary};
 
 /// Arguments of `seccomp-fix fix`.
 #[derive(Debug, clap::Args)]
@@ -55,7 +48,7 @@ pub struct FixArgs {
     pub hidden: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: ReportFormat,
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -65,9 +58,6 @@ pub struct FixArgs {
     /// Policy file and knobs.
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Benchmark baseline: only read and parse every file (same parser), change nothing.
-    #[arg(long, hide = true)]
-    pub bench_parse_only: bool,
 }
 
 /// What to do with a changed file.
@@ -101,9 +91,6 @@ struct Handled {
 /// Runs the subcommand.
 pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     let (inputs, walk_errors) = collect(&args.paths, &args.exclude, args.hidden);
-    if args.bench_parse_only {
-        return bench::parse_only(&inputs);
-    }
     let policy = args.policy.policy()?;
     let helm = crate::chart::helm_from(args.helm.clone());
     let mode = Mode {
@@ -128,7 +115,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
                     stderr: &mut BufWriter<_>|
      -> anyhow::Result<()> {
         summary.add(&report);
-        if args.format == Format::Text {
+        if args.format == ReportFormat::Text {
             let out: &mut dyn Write = if report_on_stdout { stdout } else { stderr };
             report::text::write_file(out, &report, dry)?;
         } else if report.is_notable() {
@@ -178,9 +165,9 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         &mut stderr
     };
     match args.format {
-        Format::Text => report::text::write_summary(out, &summary, dry)?,
-        Format::Json => writeln!(out, "{:#}", report::json::render(&notable, &summary, dry))?,
-        Format::Sarif => writeln!(out, "{:#}", report::sarif::render(&notable))?,
+        ReportFormat::Text => report::text::write_summary(out, &summary, dry)?,
+        ReportFormat::Json => writeln!(out, "{:#}", report::json::render(&notable, &summary, dry))?,
+        ReportFormat::Sarif => writeln!(out, "{:#}", report::sarif::render(&notable))?,
     }
     stdout.flush().context("writing to stdout")?;
     stderr.flush()?;
@@ -252,25 +239,20 @@ fn handle(input: &Input, policy: &Policy, mode: Mode) -> Handled {
     let processed = process(&text, policy, json_hint);
     let mut report = FileReport {
         path: name.clone(),
-        status: FileStatus::Unchanged,
+        status: processed.status,
         error: None,
         error_line: None,
         objects: processed.objects,
         object_errors: processed.errors,
     };
-    match processed.status {
-        Status::Unchanged => {}
-        Status::Changed => report.status = FileStatus::Changed,
-        Status::Template => report.status = FileStatus::SkippedTemplate,
-        Status::NotKubernetes => report.status = FileStatus::Ignored,
-        Status::Invalid(err) => {
-            report.status = FileStatus::Error;
+    match processed.error {
+        None => {}
+        Some(FileError::Invalid(err)) => {
             report.error_line = Some(err.line);
             report.error = Some(err.to_string());
         }
-        Status::Internal(message) => {
-            report.status = FileStatus::Error;
-            report.error = Some(format!("internal error, file left untouched: {message}"));
+        Some(internal) => {
+            report.error = Some(format!("internal error, file left untouched: {internal}"));
         }
     }
     let mut stdout = None;

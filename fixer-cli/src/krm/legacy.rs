@@ -7,10 +7,11 @@ use std::io::Write;
 use anyhow::{bail, Context};
 
 use super::{policy_for, KrmArgs};
-use crate::fix::process::{process, Status};
 use crate::input::read_regular_file;
-use crate::yaml::tree;
-use crate::yaml::value::to_value;
+use crate::pipeline::{process, FileError};
+use crate::report::FileStatus;
+use lossless_yaml::tree;
+use lossless_yaml::value::to_value;
 
 /// The legacy exec-plugin protocol: a YAML stream in, the fixed stream out,
 /// findings on stderr.
@@ -45,15 +46,17 @@ pub(super) fn legacy_stream(input: &str, args: &KrmArgs) -> anyhow::Result<Strin
             );
         }
     }
-    match processed.status {
-        Status::Invalid(e) => bail!("stdin:{e}"),
+    match (processed.status, processed.error) {
+        (_, Some(FileError::Invalid(e))) => bail!("stdin:{e}"),
         // kustomize sends the resources it built, never a template: text
         // that only parses as one is not a resource stream.
-        Status::Template => bail!("stdin: not a YAML resource stream (looks like a Go template)"),
-        Status::Internal(message) => {
+        (FileStatus::SkippedTemplate, _) => {
+            bail!("stdin: not a YAML resource stream (looks like a Go template)")
+        }
+        (_, Some(internal)) => {
             let _ = writeln!(
                 err,
-                "seccomp-fix: internal error, resources left unchanged: {message}"
+                "seccomp-fix: internal error, resources left unchanged: {internal}"
             );
             Ok(input.to_owned())
         }

@@ -25,14 +25,14 @@ use json_patch::{Patch, PatchOperation};
 use seccomp_core::{plan, Policy};
 use serde_json::{json, Value};
 
-use crate::edit::{self, layout, splice};
-use crate::fix::process::edit_object;
-use crate::fix::verify::{verify as verify_documents, Expected};
-use crate::fix::PolicyArgs;
-use crate::yaml::limits::Limits;
-use crate::yaml::tree;
-use crate::yaml::value::to_value;
+use crate::pipeline::{edit_object, HEAD_KEYS, KIND};
+use crate::policy_args::PolicyArgs;
 use legacy::legacy_stream;
+use lossless_yaml::edit::{self, layout, splice};
+use lossless_yaml::limits::Limits;
+use lossless_yaml::tree;
+use lossless_yaml::value::to_value;
+use lossless_yaml::verify::{verify as verify_documents, Expected};
 use results::{error_result, result};
 
 mod legacy;
@@ -112,9 +112,9 @@ fn refused(err: &anyhow::Error) -> Transformed {
 /// A text that does not parse but has a `kind: ResourceList` line is one
 /// too, so that it is refused with an error result.
 fn is_resource_list(text: &str) -> bool {
-    let (_, body) = crate::yaml::strip_bom(text);
-    match crate::yaml::scan::scan(body) {
-        Ok(scan) => scan.docs.first().and_then(|d| d.kind.as_deref()) == Some("ResourceList"),
+    let (_, body) = lossless_yaml::strip_bom(text);
+    match lossless_yaml::scan(body, &HEAD_KEYS) {
+        Ok(scan) => scan.docs.first().and_then(|d| d.get(KIND)) == Some("ResourceList"),
         Err(_) => body.lines().any(|line| {
             let line = line.trim_end();
             line.strip_prefix("kind:")
@@ -144,7 +144,7 @@ fn policy_for(args: &PolicyArgs, function_config: Option<&Value>) -> anyhow::Res
 /// Fixes a ResourceList text; returns the output text, or why the input is
 /// refused.
 pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<Transformed> {
-    let (_, body) = crate::yaml::strip_bom(input);
+    let (_, body) = lossless_yaml::strip_bom(input);
     let docs = tree::parse(body).map_err(|e| anyhow::anyhow!("stdin:{e}"))?;
     let [doc] = docs.as_slice() else {
         bail!(
@@ -229,6 +229,7 @@ pub fn transform(input: &str, args: &PolicyArgs) -> anyhow::Result<Transformed> 
                 &Limits::default(),
             )
             .map(|()| text)
+            .map_err(|e| e.to_string())
         });
     match edited {
         Ok(text) => Ok(Transformed { text, errors }),

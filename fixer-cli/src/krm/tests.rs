@@ -97,31 +97,37 @@ fn field_paths() {
     );
 }
 
-#[test]
-fn earlier_results_are_kept_and_ours_appended() {
-    for earlier in [
-        "results:\n- message: earlier\n  severity: info\n",
-        "results: [{message: earlier}]\n",
-    ] {
-        let out = transform(&format!("{LIST}{earlier}"), &PolicyArgs::default())
+/// The ResourceList with `earlier` results: they are kept and ours appended,
+/// in the text as it was.
+fn earlier_results_are_kept_and_ours_appended(earlier: &str) {
+    let out = transform(&format!("{LIST}{earlier}"), &PolicyArgs::default())
+        .unwrap()
+        .text;
+    let value = to_value(&tree::parse(&out).unwrap()[0]).unwrap();
+    let results = value["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{out}");
+    assert_eq!(results[0]["message"], "earlier");
+    assert!(
+        results[1]["message"]
+            .as_str()
             .unwrap()
-            .text;
-        let value = to_value(&tree::parse(&out).unwrap()[0]).unwrap();
-        let results = value["results"].as_array().unwrap();
-        assert_eq!(results.len(), 2, "{out}");
-        assert_eq!(results[0]["message"], "earlier");
-        assert!(
-            results[1]["message"]
-                .as_str()
-                .unwrap()
-                .starts_with("pod-profile-defaulted"),
-            "{out}"
-        );
-        assert!(
-            out.starts_with("apiVersion: config.kubernetes.io/v1\n"),
-            "edited, not re-serialised: {out}"
-        );
-    }
+            .starts_with("pod-profile-defaulted"),
+        "{out}"
+    );
+    assert!(
+        out.starts_with("apiVersion: config.kubernetes.io/v1\n"),
+        "edited, not re-serialised: {out}"
+    );
+}
+
+#[test]
+fn earlier_block_results_are_kept_and_ours_appended() {
+    earlier_results_are_kept_and_ours_appended("results:\n- message: earlier\n  severity: info\n");
+}
+
+#[test]
+fn earlier_flow_results_are_kept_and_ours_appended() {
+    earlier_results_are_kept_and_ours_appended("results: [{message: earlier}]\n");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! What a run found, per file and object, and its renderings: human text,
 //! JSON and SARIF 2.1.0.
 
+mod fixer_code;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -8,7 +9,7 @@ pub mod text;
 use seccomp_core::{Record, Severity};
 use serde::Serialize;
 
-use crate::fix::process::FixerCode;
+pub use fixer_code::FixerCode;
 
 /// One change or finding, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,10 +55,10 @@ impl Finding {
     }
 }
 
-/// One Kubernetes object with changes or findings.
+/// One Kubernetes object of a file, with its changes and findings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ObjectReport {
+pub struct ObjectFindings {
     /// 0-based document index in the file.
     pub document: usize,
     /// 1-based line where the document starts.
@@ -72,10 +73,10 @@ pub struct ObjectReport {
     pub findings: Vec<Finding>,
 }
 
-impl ObjectReport {
+impl ObjectFindings {
     /// An object with no findings yet.
     pub fn new(document: usize, line: usize, kind: &str, name: String) -> Self {
-        ObjectReport {
+        ObjectFindings {
             document,
             line,
             kind: kind.to_owned(),
@@ -136,7 +137,7 @@ pub struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_line: Option<usize>,
     /// Objects with changes or findings.
-    pub objects: Vec<ObjectReport>,
+    pub objects: Vec<ObjectFindings>,
     /// Objects that could not be edited although they needed it.
     #[serde(skip)]
     pub object_errors: usize,
@@ -182,9 +183,9 @@ impl Summary {
     }
 }
 
-/// How a run is asked to report.
+/// The format a run's report is written in (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub enum ReportFormat {
     /// Human-readable lines.
     Text,
     /// One JSON document.

@@ -6,9 +6,8 @@ use seccomp_core::sarif::{code_rules, level, log, rule};
 use seccomp_core::Severity;
 use serde_json::{json, Value};
 
-use super::{FileReport, FileStatus};
+use super::{FileReport, FileStatus, FixerCode};
 use crate::chart::ChartCode;
-use crate::fix::process::FixerCode;
 
 /// Rule id of YAML syntax errors.
 const SYNTAX: &str = "yaml-syntax-error";

@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::Path;
 
+use crate::cases::assert_same_text;
 use crate::util::{code, data_dir, run_in, stderr, stdout, temp_tree};
 
 /// Extra arguments and expected exit code of golden cases that differ from
@@ -15,60 +16,85 @@ fn golden_case(name: &str) -> (&'static [&'static str], i32) {
     }
 }
 
-/// Every `NAME.in.EXT` in tests/data/golden is fixed through stdin and must
-/// give `NAME.out.EXT` byte for byte; without an `.out` file the input must
-/// come back unchanged (templates, values files, invalid YAML). The output
-/// fixed again must not change (idempotence).
-#[test]
-fn golden_files() {
+/// A golden case: `NAME.in.EXT` in tests/data/golden is fixed through stdin
+/// and must give `NAME.out.EXT` byte for byte; without an `.out` file the
+/// input must come back unchanged (templates, values files, invalid YAML).
+/// The output fixed again must not change (idempotence).
+fn golden(file: &str) {
     let dir = data_dir().join("golden");
-    let mut cases = 0;
-    let mut entries: Vec<_> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for input in entries {
-        let file = input.file_name().unwrap().to_str().unwrap().to_owned();
-        let Some((name, ext)) = file.split_once(".in.") else {
-            continue;
-        };
-        cases += 1;
-        let (args, want_code) = golden_case(name);
-        let original = fs::read(&input).unwrap();
-        let expected_path = dir.join(format!("{name}.out.{ext}"));
-        let expected = fs::read(&expected_path).unwrap_or_else(|_| original.clone());
-        let mut argv = vec!["fix"];
-        argv.extend_from_slice(args);
-        argv.push("-");
-        let out = run_in(&dir, &argv, Some(&original));
-        assert_eq!(
-            code(&out),
-            want_code,
-            "{file}: exit code; stderr:\n{}",
-            stderr(&out)
-        );
+    let input = dir.join(file);
+    let (name, ext) = file.split_once(".in.").unwrap();
+    let (args, want_code) = golden_case(name);
+    let original = fs::read(&input).unwrap();
+    let expected_path = dir.join(format!("{name}.out.{ext}"));
+    let expected = fs::read(&expected_path).unwrap_or_else(|_| original.clone());
+    let mut argv = vec!["fix"];
+    argv.extend_from_slice(args);
+    argv.push("-");
+    let out = run_in(&dir, &argv, Some(&original));
+    assert_eq!(
+        code(&out),
+        want_code,
+        "{file}: exit code; stderr:\n{}",
+        stderr(&out)
+    );
+    assert_same_text(
+        &expected,
+        &out.stdout,
+        &format!("{file} against {}", expected_path.display()),
+    );
+    if want_code == 0 {
+        let again = run_in(&dir, &argv, Some(&expected));
+        assert_eq!(code(&again), 0, "{file}: second run");
+        assert_same_text(&expected, &again.stdout, &format!("{file}: second run"));
         assert!(
-            out.stdout == expected,
-            "{file}: output differs from {}:\n{}",
-            expected_path.display(),
-            stdout(&out)
+            stderr(&again).contains("0 objects fixed"),
+            "{file}: {}",
+            stderr(&again)
         );
-        if want_code == 0 {
-            let again = run_in(&dir, &argv, Some(&expected));
-            assert_eq!(code(&again), 0, "{file}: second run");
-            assert!(
-                again.stdout == expected,
-                "{file}: second run changed the output"
-            );
-            assert!(
-                stderr(&again).contains("0 objects fixed"),
-                "{file}: {}",
-                stderr(&again)
-            );
-        }
     }
-    assert!(cases >= 15, "only {cases} golden cases found");
+}
+
+cases! { golden => GOLDEN_INPUTS: &str;
+    golden_anchors: "anchors.in.yaml",
+    golden_bom: "bom.in.yaml",
+    golden_comments: "comments.in.yaml",
+    golden_crlf: "crlf.in.yaml",
+    golden_cronjob: "cronjob.in.yaml",
+    golden_empty_values: "empty-values.in.yaml",
+    golden_flow_mapping: "flow-mapping.in.yaml",
+    golden_harden: "harden.in.yaml",
+    golden_indent_4: "indent-4.in.yaml",
+    golden_invalid: "invalid.in.yaml",
+    golden_keep_chomp: "keep-chomp.in.yaml",
+    golden_legacy_extensions: "legacy-extensions.in.yaml",
+    golden_legacy_json: "legacy.in.json",
+    golden_list: "list.in.yaml",
+    golden_multi_doc: "multi-doc.in.yaml",
+    golden_no_final_newline: "no-final-newline.in.yaml",
+    golden_one_line_json: "one-line.in.json",
+    golden_pod_json: "pod.in.json",
+    golden_seq_flush: "seq-flush.in.yaml",
+    golden_seq_indented: "seq-indented.in.yaml",
+    golden_tab_indented_json: "tab-indented.in.json",
+    golden_tagged_map: "tagged-map.in.yaml",
+    golden_template: "template.in.yaml",
+    golden_values: "values.in.yaml",
+}
+
+/// Every `NAME.in.EXT` in tests/data/golden has its test above, and every
+/// test its file.
+#[test]
+fn every_golden_file_has_a_test() {
+    let mut on_disk: Vec<String> = fs::read_dir(data_dir().join("golden"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.contains(".in."))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<&str> = GOLDEN_INPUTS.to_vec();
+    listed.sort_unstable();
+    assert_eq!(on_disk, listed);
 }
 
 #[test]

@@ -244,53 +244,55 @@ fn tagged_map_security_context_with_block_content_is_fixed() {
     );
 }
 
-#[test]
-fn error_findings_fail_the_run_and_are_counted() {
-    let annotated = |value: &str| {
-        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    seccomp.security.alpha.kubernetes.io/pod: {value}\nspec:\n  containers:\n  - name: a\n")
-    };
-    let cases = [
-        (
-            "localhost-empty.yaml",
-            annotated("localhost/"),
-            "annotation-not-migratable",
-        ),
-        (
-            "dotdot.yaml",
-            annotated("localhost/../x"),
-            "annotation-not-migratable",
-        ),
-        (
-            "absolute.yaml",
-            annotated("localhost//abs"),
-            "annotation-not-migratable",
-        ),
-        (
-            "case.yaml",
-            annotated("Runtime/Default"),
-            "annotation-not-migratable",
-        ),
-        ("number.yaml", annotated("123"), "annotation-not-migratable"),
-        (
-            "malformed.yaml",
-            "apiVersion: v1\nkind: Pod\nspec:\n  containers: 5\n".to_owned(),
-            "malformed-object",
-        ),
-    ];
-    for (name, text, code_name) in &cases {
-        let dir = temp_tree(&[(name, text)]);
-        let out = run_in(dir.path(), &["fix", "--check", name], None);
-        let report = stdout(&out);
-        assert_eq!(code(&out), 2, "{name}: {report}");
-        assert!(
-            report.contains(&format!("error {code_name}")),
-            "{name}: {report}"
-        );
-        assert!(
-            report.contains(", 1 error (1 file scanned)"),
-            "{name}: {report}"
-        );
-    }
+/// A Pod whose legacy pod annotation has `value`.
+fn annotated(value: &str) -> String {
+    format!("apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    seccomp.security.alpha.kubernetes.io/pod: {value}\nspec:\n  containers:\n  - name: a\n")
+}
+
+/// An error-severity finding fails the run (exit 2) and is counted as one
+/// error of the file.
+fn error_finding_fails_the_run((name, text, code_name): (&str, String, &str)) {
+    let dir = temp_tree(&[(name, &text)]);
+    let out = run_in(dir.path(), &["fix", "--check", name], None);
+    let report = stdout(&out);
+    assert_eq!(code(&out), 2, "{name}: {report}");
+    assert!(
+        report.contains(&format!("error {code_name}")),
+        "{name}: {report}"
+    );
+    assert!(
+        report.contains(", 1 error (1 file scanned)"),
+        "{name}: {report}"
+    );
+}
+
+cases! { error_finding_fails_the_run;
+    error_finding_localhost_without_a_profile: (
+        "localhost-empty.yaml",
+        annotated("localhost/"),
+        "annotation-not-migratable",
+    ),
+    error_finding_localhost_dotdot: (
+        "dotdot.yaml",
+        annotated("localhost/../x"),
+        "annotation-not-migratable",
+    ),
+    error_finding_localhost_absolute: (
+        "absolute.yaml",
+        annotated("localhost//abs"),
+        "annotation-not-migratable",
+    ),
+    error_finding_wrong_case: (
+        "case.yaml",
+        annotated("Runtime/Default"),
+        "annotation-not-migratable",
+    ),
+    error_finding_a_number: ("number.yaml", annotated("123"), "annotation-not-migratable"),
+    error_finding_malformed_object: (
+        "malformed.yaml",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers: 5\n".to_owned(),
+        "malformed-object",
+    ),
 }
 
 #[test]

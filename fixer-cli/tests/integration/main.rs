@@ -3,6 +3,9 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod cases;
+
 mod admission_policy;
 #[cfg(feature = "audit")]
 mod audit;

@@ -9,18 +9,8 @@ use serde_json::Value;
 
 use super::checks;
 use super::helm::{self, Version};
+use crate::cases::assert_same_text;
 use crate::util::{code, data_dir, run_in, stderr, stdout};
-
-/// The test charts that get fixed, and the Helm each is rendered with.
-const FIXABLE: &[(&str, Version)] = &[
-    ("scaffold-v3", Version::V3),
-    ("scaffold-v4", Version::V4),
-    ("nested-values", Version::V4),
-    ("literal", Version::V4),
-    ("with-ci", Version::V4),
-    ("library-dep", Version::V4),
-    ("legacy", Version::V4),
-];
 
 /// A copy of tests/data/charts/`name` in a temporary directory, as `name/`.
 fn copy_chart(name: &str) -> tempfile::TempDir {
@@ -68,117 +58,124 @@ fn render(version: Version, chart: &Path, set: &[String]) -> Vec<Value> {
     helm::render(version, chart, &values)
 }
 
-/// Every fixable test chart: `fix --diff` prints exactly the golden diff
+/// A fixable test chart: `fix --diff` prints exactly the golden diff
 /// (reviewed by reading it), `fix` writes it, every rendering then has
 /// RuntimeDefault on every pod and differs from the original only in
 /// seccomp fields, and `fix --check` is clean.
-#[test]
-fn fixable_charts_match_their_golden_diffs_and_render_clean() {
-    for &(name, version) in FIXABLE {
-        let tmp = copy_chart(name);
-        let chart = tmp.path().join(name);
-        let helm = helm_arg(version);
-        let sets = value_sets(&chart);
-        let before: Vec<Vec<Value>> = sets.iter().map(|s| render(version, &chart, s)).collect();
-        let noise: Vec<Vec<String>> = sets
-            .iter()
+fn fixable_chart((name, version): (&str, Version)) {
+    let tmp = copy_chart(name);
+    let chart = tmp.path().join(name);
+    let helm = helm_arg(version);
+    let sets = value_sets(&chart);
+    let before: Vec<Vec<Value>> = sets.iter().map(|s| render(version, &chart, s)).collect();
+    let noise: Vec<Vec<String>> = sets
+        .iter()
+        .zip(&before)
+        .map(|(s, first)| checks::noise(first, &render(version, &chart, s)))
+        .collect();
+    assert!(
+        sets.iter()
             .zip(&before)
-            .map(|(s, first)| checks::noise(first, &render(version, &chart, s)))
-            .collect();
-        assert!(
-            sets.iter()
-                .zip(&before)
-                .any(|(_, objects)| !checks::pods_without_seccomp(objects).is_empty()),
-            "{name}: the test chart should need a fix"
-        );
+            .any(|(_, objects)| !checks::pods_without_seccomp(objects).is_empty()),
+        "{name}: the test chart should need a fix"
+    );
 
-        let out = run_in(tmp.path(), &["fix", "--diff", "--helm", &helm, name], None);
-        assert_eq!(
-            code(&out),
-            0,
-            "{name}: --diff exit code; stderr:\n{}",
-            stderr(&out)
-        );
-        let golden = data_dir().join("charts").join(format!("{name}.diff"));
-        let want = fs::read_to_string(&golden).unwrap_or_default();
-        assert!(
-            stdout(&out) == want,
-            "{name}: diff differs from {}:\n{}",
-            golden.display(),
-            stdout(&out)
-        );
+    let out = run_in(tmp.path(), &["fix", "--diff", "--helm", &helm, name], None);
+    assert_eq!(
+        code(&out),
+        0,
+        "{name}: --diff exit code; stderr:\n{}",
+        stderr(&out)
+    );
+    let golden = data_dir().join("charts").join(format!("{name}.diff"));
+    let want = fs::read_to_string(&golden).unwrap_or_default();
+    assert_same_text(
+        want.as_bytes(),
+        &out.stdout,
+        &format!("{name}: the diff against {}", golden.display()),
+    );
 
-        let out = run_in(tmp.path(), &["fix", "--helm", &helm, name], None);
-        assert_eq!(code(&out), 0, "{name}: fix; stdout:\n{}", stdout(&out));
-        for ((set, old), noise) in sets.iter().zip(&before).zip(&noise) {
-            let new = render(version, &chart, set);
-            assert_eq!(
-                checks::pods_without_seccomp(&new),
-                Vec::<String>::new(),
-                "{name} {set:?}: pods without RuntimeDefault after the fix"
-            );
-            assert_eq!(
-                checks::non_seccomp_changes(old, &new, noise),
-                Vec::<String>::new(),
-                "{name} {set:?}: the fix changed more than seccomp fields"
-            );
-        }
-        let out = run_in(tmp.path(), &["fix", "--check", "--helm", &helm, name], None);
+    let out = run_in(tmp.path(), &["fix", "--helm", &helm, name], None);
+    assert_eq!(code(&out), 0, "{name}: fix; stdout:\n{}", stdout(&out));
+    for ((set, old), noise) in sets.iter().zip(&before).zip(&noise) {
+        let new = render(version, &chart, set);
         assert_eq!(
-            code(&out),
-            0,
-            "{name}: --check after the fix: {}",
-            stdout(&out)
+            checks::pods_without_seccomp(&new),
+            Vec::<String>::new(),
+            "{name} {set:?}: pods without RuntimeDefault after the fix"
         );
-        assert!(
-            stdout(&out).contains("0 objects would be fixed"),
-            "{name}: {}",
-            stdout(&out)
+        assert_eq!(
+            checks::non_seccomp_changes(old, &new, noise),
+            Vec::<String>::new(),
+            "{name} {set:?}: the fix changed more than seccomp fields"
         );
     }
+    let out = run_in(tmp.path(), &["fix", "--check", "--helm", &helm, name], None);
+    assert_eq!(
+        code(&out),
+        0,
+        "{name}: --check after the fix: {}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("0 objects would be fixed"),
+        "{name}: {}",
+        stdout(&out)
+    );
 }
 
-/// The acceptance check on the `helm create` scaffolds: only values.yaml
-/// and the literal test Pod change.
-#[test]
-fn scaffolds_change_only_values_and_the_test_pod() {
-    for name in ["scaffold-v3", "scaffold-v4"] {
-        let diff =
-            fs::read_to_string(data_dir().join("charts").join(format!("{name}.diff"))).unwrap();
-        let files: Vec<&str> = diff
-            .lines()
-            .filter_map(|l| l.strip_prefix("+++ b/"))
-            .collect();
-        assert_eq!(
-            files,
-            vec![
-                format!("{name}/values.yaml").as_str(),
-                format!("{name}/templates/tests/test-connection.yaml").as_str()
-            ],
-            "{name}"
-        );
-        let changed: Vec<&str> = diff
-            .lines()
-            .filter(|l| {
-                (l.starts_with('+') || l.starts_with('-'))
-                    && !l.starts_with("+++")
-                    && !l.starts_with("---")
-            })
-            .collect();
-        assert_eq!(
-            changed,
-            vec![
-                "-podSecurityContext: {}",
-                "+podSecurityContext:",
-                "+  seccompProfile:",
-                "+    type: RuntimeDefault",
-                "+  securityContext:",
-                "+    seccompProfile:",
-                "+      type: RuntimeDefault",
-            ],
-            "{name}"
-        );
-    }
+cases! { fixable_chart;
+    chart_scaffold_v3_matches_its_golden_diff_and_renders_clean: ("scaffold-v3", Version::V3),
+    chart_scaffold_v4_matches_its_golden_diff_and_renders_clean: ("scaffold-v4", Version::V4),
+    chart_nested_values_matches_its_golden_diff_and_renders_clean: ("nested-values", Version::V4),
+    chart_literal_matches_its_golden_diff_and_renders_clean: ("literal", Version::V4),
+    chart_with_ci_matches_its_golden_diff_and_renders_clean: ("with-ci", Version::V4),
+    chart_library_dep_matches_its_golden_diff_and_renders_clean: ("library-dep", Version::V4),
+    chart_legacy_matches_its_golden_diff_and_renders_clean: ("legacy", Version::V4),
+}
+
+/// The acceptance check on a `helm create` scaffold: only values.yaml and
+/// the literal test Pod change.
+fn scaffold_changes_only_values_and_the_test_pod(name: &str) {
+    let diff = fs::read_to_string(data_dir().join("charts").join(format!("{name}.diff"))).unwrap();
+    let files: Vec<&str> = diff
+        .lines()
+        .filter_map(|l| l.strip_prefix("+++ b/"))
+        .collect();
+    assert_eq!(
+        files,
+        vec![
+            format!("{name}/values.yaml").as_str(),
+            format!("{name}/templates/tests/test-connection.yaml").as_str()
+        ],
+        "{name}"
+    );
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        vec![
+            "-podSecurityContext: {}",
+            "+podSecurityContext:",
+            "+  seccompProfile:",
+            "+    type: RuntimeDefault",
+            "+  securityContext:",
+            "+    seccompProfile:",
+            "+      type: RuntimeDefault",
+        ],
+        "{name}"
+    );
+}
+
+cases! { scaffold_changes_only_values_and_the_test_pod;
+    scaffold_v3_changes_only_values_and_the_test_pod: "scaffold-v3",
+    scaffold_v4_changes_only_values_and_the_test_pod: "scaffold-v4",
 }
 
 /// Every unfixable pattern is reported at its template line, in text, JSON
@@ -279,29 +276,28 @@ fn unfixable_patterns_are_reported_at_their_template_line() {
     assert!(located.contains(&("unfixable/templates/omit.yaml".to_owned(), 15)));
 }
 
-/// A dependency that is not vendored and a required value without default
-/// are named in a finding; the chart is not touched.
-#[test]
-fn render_failures_name_what_is_missing() {
+/// A dependency that is not vendored or a required value without default
+/// is named in a finding; the chart is not touched.
+fn render_failure_names_what_is_missing((name, missing): (&str, &str)) {
     let helm = helm_arg(Version::V4);
-    for (name, missing) in [
-        ("missing-dep", "missing in charts/ directory: postgresql"),
-        ("required-value", "image.repository is required"),
-    ] {
-        let tmp = copy_chart(name);
-        let out = run_in(tmp.path(), &["fix", "--helm", &helm, name], None);
-        assert_eq!(code(&out), 2, "{name}");
-        let line = stdout(&out)
-            .lines()
-            .find(|l| l.contains("chart-render-failed"))
-            .map(str::to_owned)
-            .unwrap_or_else(|| panic!("{name}: {}", stdout(&out)));
-        assert!(
-            line.starts_with(&format!("{name}/Chart.yaml:1: error")),
-            "{line}"
-        );
-        assert!(line.contains(missing), "{line}");
-    }
+    let tmp = copy_chart(name);
+    let out = run_in(tmp.path(), &["fix", "--helm", &helm, name], None);
+    assert_eq!(code(&out), 2, "{name}");
+    let line = stdout(&out)
+        .lines()
+        .find(|l| l.contains("chart-render-failed"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{name}: {}", stdout(&out)));
+    assert!(
+        line.starts_with(&format!("{name}/Chart.yaml:1: error")),
+        "{line}"
+    );
+    assert!(line.contains(missing), "{line}");
+}
+
+cases! { render_failure_names_what_is_missing;
+    render_failure_names_a_missing_dependency: ("missing-dep", "missing in charts/ directory: postgresql"),
+    render_failure_names_a_required_value: ("required-value", "image.repository is required"),
 }
 
 /// The verification's "nothing else may change": a values key shared with

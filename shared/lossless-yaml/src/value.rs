@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::limits::{LimitError, Limits};
-use super::scalar::resolve;
-use super::tree::{Document, Kind, Node, SyntaxError};
+use crate::limits::{LimitError, Limits};
+use crate::scalar::resolve;
+use crate::tree::{Document, Kind, Node, SyntaxError};
 
 /// Why a document has no JSON value, at the node's 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -212,7 +212,7 @@ fn is_plain(node: &Node) -> bool {
     matches!(
         node.kind,
         Kind::Scalar {
-            style: super::tree::Style::Plain,
+            style: crate::tree::Style::Plain,
             ..
         }
     )
@@ -235,8 +235,8 @@ fn merge_sources(value: Value) -> Option<Vec<Map<String, Value>>> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::super::tree::parse;
     use super::*;
+    use crate::tree::parse;
     use serde_json::json;
 
     fn value(text: &str) -> Value {

@@ -1,21 +1,26 @@
 //! A streaming first pass over parser events, without building a tree: the
-//! top-level `apiVersion` and `kind` of each document and whether the text
-//! looks like a Go template. Most bytes in real repositories are CRDs,
-//! dashboards and ConfigMaps that need nothing; this pass costs about the
-//! bare parse and lets the fixer build the spanned tree only for files that
-//! hold a pod-bearing object.
+//! scalar values of a few top-level keys of each document (a caller names
+//! them, e.g. `apiVersion` and `kind`) and whether the text looks like a Go
+//! template. The pass costs about the bare parse, so a caller can decide
+//! from it whether a text is worth building the spanned tree for.
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
-use super::tree::SyntaxError;
+use crate::tree::SyntaxError;
 
-/// The head of one document.
+/// The head of one document: the requested top-level keys' scalar values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DocHead {
-    /// Top-level `apiVersion`, if a scalar.
-    pub api_version: Option<String>,
-    /// Top-level `kind`, if a scalar.
-    pub kind: Option<String>,
+    /// One entry per key asked for, in the same order: its value if the
+    /// document has that top-level key with a scalar value.
+    pub values: Vec<Option<String>>,
+}
+
+impl DocHead {
+    /// The value of the `index`-th key asked for.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        self.values.get(index).and_then(Option::as_deref)
+    }
 }
 
 /// What the first pass learnt about a text.
@@ -34,21 +39,14 @@ enum Frame {
     Sequence,
 }
 
-/// Which top-level key's value comes next.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pending {
-    None,
-    ApiVersion,
-    Kind,
-}
-
-/// Scans `text` (BOM already stripped).
-pub fn scan(text: &str) -> Result<Scan, SyntaxError> {
-    super::printable::check_printable(text)?;
+/// Scans `text` (BOM already stripped) for the top-level `keys`.
+pub fn scan(text: &str, keys: &[&str]) -> Result<Scan, SyntaxError> {
+    crate::printable::check_printable(text)?;
     let check_templates = text.contains("{{");
     let mut out = Scan::default();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut pending = Pending::None;
+    // Which requested key's value comes next.
+    let mut pending: Option<usize> = None;
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
         let (event, _) = event.map_err(SyntaxError::from)?;
@@ -57,25 +55,21 @@ pub fn scan(text: &str) -> Result<Scan, SyntaxError> {
         let depth = stack.len();
         let mut node_done = false;
         match event {
-            Event::DocumentStart(_) => out.docs.push(DocHead::default()),
+            Event::DocumentStart(_) => out.docs.push(DocHead {
+                values: vec![None; keys.len()],
+            }),
             Event::Scalar(value, style, _, _) => {
                 if check_templates && style == ScalarStyle::Plain && value.starts_with("{{") {
                     out.templated = true;
                 }
                 if depth == 1 {
                     if is_key {
-                        pending = match value.as_ref() {
-                            "apiVersion" => Pending::ApiVersion,
-                            "kind" => Pending::Kind,
-                            _ => Pending::None,
-                        };
+                        pending = keys.iter().position(|k| *k == value.as_ref());
                     } else if let Some(head) = out.docs.last_mut() {
-                        match pending {
-                            Pending::ApiVersion => head.api_version = Some(value.into_owned()),
-                            Pending::Kind => head.kind = Some(value.into_owned()),
-                            Pending::None => {}
+                        if let Some(slot) = pending.and_then(|i| head.values.get_mut(i)) {
+                            *slot = Some(value.into_owned());
                         }
-                        pending = Pending::None;
+                        pending = None;
                     }
                 }
                 node_done = true;
@@ -86,7 +80,7 @@ pub fn scan(text: &str) -> Result<Scan, SyntaxError> {
                     out.templated = true;
                 }
                 if depth == 1 && !is_key {
-                    pending = Pending::None;
+                    pending = None;
                 }
                 stack.push(if matches!(event, Event::MappingStart(..)) {
                     Frame::Mapping { expect_key: true }
@@ -114,31 +108,37 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
+    const KEYS: [&str; 2] = ["apiVersion", "kind"];
+
     #[test]
     fn heads_of_every_document() {
         let text = "apiVersion: v1\nkind: Pod\nspec:\n  kind: nested\n---\nkind: Service\nmetadata: {kind: x}\n---\nvalues: 1\n";
-        let s = scan(text).unwrap();
+        let s = scan(text, &KEYS).unwrap();
         assert_eq!(s.docs.len(), 3);
-        assert_eq!(s.docs[0].kind.as_deref(), Some("Pod"));
-        assert_eq!(s.docs[0].api_version.as_deref(), Some("v1"));
-        assert_eq!(s.docs[1].kind.as_deref(), Some("Service"));
-        assert_eq!(s.docs[1].api_version, None);
-        assert_eq!(s.docs[2].kind, None);
+        assert_eq!(s.docs[0].get(1), Some("Pod"));
+        assert_eq!(s.docs[0].get(0), Some("v1"));
+        assert_eq!(s.docs[1].get(1), Some("Service"));
+        assert_eq!(s.docs[1].get(0), None);
+        assert_eq!(s.docs[2].get(1), None);
         assert!(!s.templated);
     }
 
     #[test]
     fn keys_with_collection_values_do_not_confuse_the_pairing() {
-        let s = scan("metadata:\n  name: a\nspec: [1, 2]\nkind: Pod\n").unwrap();
-        assert_eq!(s.docs[0].kind.as_deref(), Some("Pod"));
+        let s = scan("metadata:\n  name: a\nspec: [1, 2]\nkind: Pod\n", &KEYS).unwrap();
+        assert_eq!(s.docs[0].get(1), Some("Pod"));
     }
 
     #[test]
     fn templates_are_recognised() {
-        assert!(scan("name: {{ .Release.Name }}\n").unwrap().templated);
-        assert!(scan("image: {{x}}\n").unwrap().templated);
         assert!(
-            !scan("description: 'a {{ $labels.pod }}'\nx: a-{{y}}\n")
+            scan("name: {{ .Release.Name }}\n", &KEYS)
+                .unwrap()
+                .templated
+        );
+        assert!(scan("image: {{x}}\n", &KEYS).unwrap().templated);
+        assert!(
+            !scan("description: 'a {{ $labels.pod }}'\nx: a-{{y}}\n", &KEYS)
                 .unwrap()
                 .templated
         );
@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_located() {
-        let err = scan("a: 1\nb: [\n").unwrap_err();
+        let err = scan("a: 1\nb: [\n", &KEYS).unwrap_err();
         assert!(err.line >= 2);
     }
 }

@@ -3,14 +3,14 @@
 
 use serde_json::Value;
 
-use super::lines::line_end;
+use super::lines::{line_end, line_start};
 use super::path::{check_subtree, Step};
 use super::splice::Splice;
 use super::{unsupported, EditError, Editor};
-use crate::yaml::limits::LimitError;
-use crate::yaml::render;
-use crate::yaml::scalar::{json_quote, render_string, single_quote};
-use crate::yaml::tree::{Kind, Style};
+use crate::limits::LimitError;
+use crate::render;
+use crate::scalar::{json_quote, render_string, single_quote};
+use crate::tree::{Kind, Style};
 
 impl Editor<'_> {
     /// Replaces the node at the end of `steps` (which exists) with `value`.
@@ -38,6 +38,15 @@ impl Editor<'_> {
             (&node.kind, value, old)
         {
             if !new.is_empty() && !entries.is_empty() {
+                // Entries are matched by key: a duplicated one would be
+                // edited once and kept once.
+                if entries.len() != old_map.len() {
+                    return Err(EditError::Unsafe {
+                        pointer: pointer.to_owned(),
+                        line: node.line,
+                        what: "a duplicated key",
+                    });
+                }
                 return self.replace_entries(steps, new, old_map, pointer);
             }
         }
@@ -52,6 +61,12 @@ impl Editor<'_> {
                         return Err(unsupported(pointer, node, "a key without `:` and value"));
                     }
                     key.end + (after.len() - rest.len()) + 1
+                }
+                // An empty item: the parser may place it past a comment
+                // on its line (`- # note`), where a value would be read as
+                // part of the comment.
+                None if text[line_start(text, node.start)..node.start].contains('#') => {
+                    return Err(unsupported(pointer, node, "an empty item after a comment"));
                 }
                 None => node.start,
             };
@@ -76,14 +91,24 @@ impl Editor<'_> {
             }
             return Ok(());
         }
+        if let Kind::Scalar {
+            style: Style::Literal | Style::Folded,
+            ..
+        } = node.kind
+        {
+            // Its span starts at its content, a line after its header.
+            return Err(unsupported(pointer, node, "replacing a block scalar"));
+        }
+        let before = text[..node.start].trim_end_matches([' ', '\t']);
+        if before.ends_with(':') && text[before.len()..].starts_with('\t') {
+            // saphyr-parser refuses a plain scalar there (`a:\tb`).
+            return Err(unsupported(pointer, node, "a tab after the key's `:`"));
+        }
         let replacement = match (&node.kind, value) {
             (Kind::Scalar { style, .. }, Value::String(s)) => match style {
                 Style::Double => json_quote(s),
                 Style::Single => single_quote(s).unwrap_or_else(|| json_quote(s)),
-                Style::Plain => render_string(s),
-                Style::Literal | Style::Folded => {
-                    return Err(unsupported(pointer, node, "replacing a block scalar"))
-                }
+                Style::Plain | Style::Literal | Style::Folded => render_string(s),
             },
             (Kind::Scalar { .. }, _)
             | (Kind::Mapping { flow: true, .. }, _)
@@ -126,7 +151,8 @@ impl Editor<'_> {
                 node: v,
                 key: Some(k),
             };
-            let child_pointer = format!("{pointer}/{}", seccomp_core::escape_token(key));
+            let child_pointer =
+                format!("{pointer}/{}", jsonptr::Token::new(key.as_str()).encoded());
             match new.get(key) {
                 None => self.remove(target, steps, child, &child_pointer)?,
                 Some(new_value) if new_value != old_value => {
@@ -143,7 +169,7 @@ impl Editor<'_> {
                     target,
                     key,
                     new_value,
-                    &format!("{pointer}/{}", seccomp_core::escape_token(key)),
+                    &format!("{pointer}/{}", jsonptr::Token::new(key.as_str()).encoded()),
                 )?;
             }
         }

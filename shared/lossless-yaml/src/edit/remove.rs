@@ -5,7 +5,7 @@ use super::lines::{line_start, next_line, starts_line};
 use super::path::{check_subtree, Step};
 use super::splice::Splice;
 use super::{unsupported, EditError, Editor, FlowRemovals};
-use crate::yaml::tree::{Kind, Node};
+use crate::tree::{Kind, Node, Style};
 
 impl Editor<'_> {
     /// Removes the entry `target` from the mapping `parent`; `to_parent` is the
@@ -34,7 +34,10 @@ impl Editor<'_> {
                 self.flow_removals
                     .entry(mapping.start)
                     .or_insert_with(|| FlowRemovals {
-                        spans: entries.iter().map(|(k, v)| (k.start, v.end)).collect(),
+                        spans: entries
+                            .iter()
+                            .map(|(k, v)| (k.start, super::entry_end(text, k, v)))
+                            .collect(),
                         removed: Vec::new(),
                     });
             removals.removed.push(index);
@@ -62,8 +65,19 @@ impl Editor<'_> {
         edits.removed += 1;
         edits.empty_at = empty_at;
         let mut covered = Vec::new();
-        covered_lines(key, &mut covered);
-        covered_lines(target.node, &mut covered);
+        covered_lines(text, key, &mut covered);
+        covered_lines(text, target.node, &mut covered);
+        // Lines of the entry no node spans (a tag of a block collection on
+        // its own line, say) go too; only comments and blank lines stay.
+        let mut at = line_start(text, key.start);
+        while at < target.node.end {
+            let end = next_line(text, at).unwrap_or(text.len());
+            let line = text[at..end].trim();
+            if !line.is_empty() && !line.starts_with('#') {
+                covered.push((at, at));
+            }
+            at = end;
+        }
         for (start, end) in line_ranges(text, covered) {
             self.splices.push(Splice::delete(start, end));
         }
@@ -72,23 +86,35 @@ impl Editor<'_> {
 }
 
 /// Byte ranges `(start, end)` of every node's text in a subtree, for block
-/// collections the ranges of their children.
-fn covered_lines(node: &Node, out: &mut Vec<(usize, usize)>) {
+/// collections the ranges of their children. A block scalar's range starts
+/// at its `|` or `>` header: its span starts at its content, a line later.
+fn covered_lines(text: &str, node: &Node, out: &mut Vec<(usize, usize)>) {
     match &node.kind {
         Kind::Mapping {
             entries,
             flow: false,
         } => {
             for (k, v) in entries {
-                covered_lines(k, out);
-                covered_lines(v, out);
+                covered_lines(text, k, out);
+                covered_lines(text, v, out);
             }
         }
         Kind::Sequence { items, flow: false } => {
             out.push((node.start, node.start));
             for item in items {
-                covered_lines(item, out);
+                covered_lines(text, item, out);
             }
+        }
+        Kind::Scalar {
+            style: Style::Literal | Style::Folded,
+            value,
+        } => {
+            // One without content is spanned from its header already.
+            let header = match value.bytes().all(|b| b == b'\n') {
+                true => node.start,
+                false => text[..node.start].rfind(['|', '>']).unwrap_or(node.start),
+            };
+            out.push((header, node.end));
         }
         _ => out.push((node.start, node.end)),
     }

@@ -9,7 +9,8 @@ use seccomp_core::{plan, Policy};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::process::{process, Status};
+use super::process;
+use crate::report::FileStatus;
 
 #[derive(Debug, Clone)]
 enum Sc {
@@ -244,7 +245,7 @@ proptest! {
         let text = render(&m);
         let first = process(&text, &policy, false);
         prop_assert!(
-            matches!(first.status, Status::Changed | Status::Unchanged),
+            matches!(first.status, FileStatus::Changed | FileStatus::Unchanged),
             "{:?}\n{text}", first.status
         );
         let fixed = first.new_text.clone().unwrap_or_else(|| text.clone());
@@ -290,6 +291,6 @@ proptest! {
         prop_assert_eq!(fixed.ends_with('\n'), m.final_newline);
 
         let second = process(&fixed, &policy, false);
-        prop_assert_eq!(second.status, Status::Unchanged, "{}", fixed);
+        prop_assert_eq!(second.status, FileStatus::Unchanged, "{}", fixed);
     }
 }

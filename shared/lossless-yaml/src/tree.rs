@@ -7,8 +7,8 @@
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
 
-use super::limits::{LimitError, Limits};
-use super::offsets::CharToByte;
+use crate::limits::{LimitError, Limits};
+use crate::offsets::CharToByte;
 
 /// How a scalar was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +187,7 @@ pub fn parse(text: &str) -> Result<Vec<Document>, SyntaxError> {
 /// than `limits.max_depth` are an error at the collection that crosses it,
 /// found before anything deeper is built.
 pub fn parse_with(text: &str, limits: &Limits) -> Result<Vec<Document>, SyntaxError> {
-    super::printable::check_printable(text)?;
+    crate::printable::check_printable(text)?;
     let mut builder = Builder {
         text,
         map: CharToByte::new(text),
@@ -239,16 +239,68 @@ fn quoted_end(text: &str, start: usize, style: Style) -> Option<usize> {
 /// after them and do not become part of its value.
 fn block_scalar_end(text: &str, start: usize, span_end: usize, kind: &Kind) -> usize {
     let span_text = &text[start..span_end];
-    let keeps_blank_lines = matches!(kind, Kind::Scalar { value, .. } if value.ends_with("\n\n"));
+    // `\n\n` at the end, or nothing but a kept line break (`|+` over one
+    // blank line).
+    let keeps_blank_lines =
+        matches!(kind, Kind::Scalar { value, .. } if value.ends_with("\n\n") || value == "\n");
     if keeps_blank_lines {
         // The span stops at the first token after the scalar, after the
         // indentation of its line.
         let lines = span_text.trim_end_matches([' ', '\t']);
         if let Some(last_break) = lines.strip_suffix('\n') {
+            if span_end == text.len() && lines.len() < span_text.len() {
+                // The kept last line is the text's, spaces without a line
+                // break: the scalar owns it.
+                return span_end;
+            }
             return start + last_break.strip_suffix('\r').unwrap_or(last_break).len();
         }
     }
     start + span_text.trim_end().len()
+}
+
+/// The text of a block scalar with no content but line breaks: the parser
+/// may span it at the next token, a key lines below, so its text is taken
+/// to be its header line (`|+`, `>-`, with a comment if any) and, for kept
+/// line breaks, the blank lines after it.
+fn blank_block_scalar(
+    text: &str,
+    start: usize,
+    span_end: usize,
+    kind: &Kind,
+) -> Option<(usize, usize)> {
+    let Kind::Scalar { value, .. } = kind else {
+        return None;
+    };
+    if !value.bytes().all(|b| b == b'\n') {
+        return None;
+    }
+    // The last `|` or `>` before it outside comments (a comment line may
+    // sit between the header and the next token).
+    let mut line_end = start;
+    let header = loop {
+        let line_start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[line_start..line_end];
+        let code = line
+            .char_indices()
+            .find(|&(i, c)| c == '#' && (i == 0 || line[..i].ends_with([' ', '\t'])))
+            .map_or(line, |(i, _)| &line[..i]);
+        if let Some(i) = code.rfind(['|', '>']) {
+            break line_start + i;
+        }
+        if line_start == 0 {
+            return None;
+        }
+        line_end = line_start - 1;
+    };
+    let line_end = text[header..].find('\n').map_or(text.len(), |i| header + i);
+    let end = if value.is_empty() {
+        header + text[header..line_end].trim_end().len()
+    } else {
+        // Kept line breaks: the blank lines up to the next token are its.
+        block_scalar_end(text, line_end, span_end.max(line_end), kind)
+    };
+    Some((header, end))
 }
 
 fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
@@ -257,6 +309,38 @@ fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
 }
 
 impl Builder<'_> {
+    /// Refuses a scalar whose position does not hold its text: saphyr-parser
+    /// counts some characters as bytes (non-ASCII characters in a reserved
+    /// directive line, for one), and every later position is then off.
+    fn check_position(&self, node: &Node, style: Style) -> Result<(), SyntaxError> {
+        let at = self
+            .text
+            .get(node.start..)
+            .filter(|_| node.end <= self.text.len());
+        let ok = at.is_some_and(|at| {
+            at.starts_with(['!', '&'])
+                || match (style, &node.kind) {
+                    (Style::Single, _) => at.starts_with('\''),
+                    (Style::Double, _) => at.starts_with('"'),
+                    (Style::Plain, Kind::Scalar { value, .. }) => {
+                        value.chars().next().is_none_or(|c| at.starts_with(c))
+                    }
+                    _ => true,
+                }
+        });
+        if ok {
+            Ok(())
+        } else {
+            Err(SyntaxError {
+                line: node.line,
+                col: node.col + 1,
+                message: "the YAML parser's positions do not match the text here \
+                          (non-ASCII characters in a directive?): not read"
+                    .to_owned(),
+            })
+        }
+    }
+
     fn pos(&self, mark: &Marker) -> usize {
         self.map.byte(mark.index())
     }
@@ -349,6 +433,7 @@ impl Builder<'_> {
                         style,
                     },
                 );
+                self.check_position(&node, style)?;
                 if node.scalar() == Some("") && style == Style::Plain {
                     // An empty value (`{a}`, `a:`) has no text but its
                     // properties (`!!map &a`), though the parser may span it
@@ -364,7 +449,13 @@ impl Builder<'_> {
                     // The parser's span of a quoted scalar runs on over a trailing comment.
                     node.end = end;
                 } else if matches!(style, Style::Literal | Style::Folded) {
-                    node.end = block_scalar_end(self.text, node.start, node.end, &node.kind);
+                    match blank_block_scalar(self.text, node.start, node.end, &node.kind) {
+                        Some((start, end)) => (node.start, node.end) = (start, end),
+                        None => {
+                            node.end =
+                                block_scalar_end(self.text, node.start, node.end, &node.kind);
+                        }
+                    }
                 }
                 self.finish(node);
             }
@@ -540,5 +631,16 @@ mod tests {
         let err = parse("a: 1\nb: [\n").unwrap_err();
         assert!(err.line >= 2, "{err}");
         assert!(err.col >= 1);
+    }
+
+    /// Found by the fixer's `yaml_bytes` fuzz target: saphyr-parser counts
+    /// the non-ASCII characters of a reserved directive line as bytes, so
+    /// every later position was off (an edit sliced past the text's end).
+    #[test]
+    fn regression_positions_that_do_not_match_the_text_are_a_syntax_error() {
+        let err = parse("%ecr ݡ ݡ\n---\napiVersion: v1\nkind: Pod\n").unwrap_err();
+        assert!(err.message.contains("positions do not match"), "{err}");
+        assert_eq!(err.line, 3, "{err}");
+        assert!(parse("%YAML 1.2\n---\nk: 'é' # ü\nv: \"ö\"\nw: !!str ä\n").is_ok());
     }
 }

@@ -6,13 +6,14 @@
 
 use seccomp_core::Policy;
 
-use super::process::{process, Status};
+use super::{process, FileError};
+use crate::report::FileStatus;
 
 /// Fixes `text` under the default policy, asserting what every fuzz target
 /// asserts, and returns the fixed text.
 fn fixed(text: &str) -> String {
     let first = process(text, &Policy::default(), false);
-    assert_eq!(first.status, Status::Changed, "{text}");
+    assert_eq!(first.status, FileStatus::Changed, "{text}");
     let new = first.new_text.expect("a changed text");
     let again = process(&new, &Policy::default(), false);
     assert!(again.new_text.is_none(), "not idempotent:\n{new}");
@@ -58,7 +59,7 @@ fn lone_cr_line_breaks_are_refused_not_misedited() {
     // YAML reads a lone CR as a line break; the editor's lines are LF/CRLF.
     let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: app\rtyContext: x\n";
     let out = process(text, &Policy::default(), false);
-    assert_eq!(out.status, Status::Unchanged);
+    assert_eq!(out.status, FileStatus::Unchanged);
     assert_eq!(out.errors, 1);
     assert!(out.new_text.is_none());
     let finding = &out.objects[0].findings.last().expect("a finding").message;
@@ -107,8 +108,8 @@ fn control_character_in_a_flow_mapping_is_a_syntax_error_not_an_internal_error()
     // not match and the edit failed its own verification.
     let text = "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Pod\",\n       \"spec\": {\u{8}       un@sUsc:  }\n}\n";
     let out = process(text, &Policy::default(), true);
-    match &out.status {
-        Status::Invalid(err) => {
+    match &out.error {
+        Some(FileError::Invalid(err)) => {
             assert_eq!((err.line, err.col), (4, 17), "{err}");
             assert!(err.message.contains("U+0008"), "{err}");
         }

@@ -8,10 +8,10 @@ use super::lines::{line_start, next_line, starts_line};
 use super::path::Step;
 use super::splice::Splice;
 use super::{unsupported, EditError, Editor};
-use crate::yaml::limits::LimitError;
-use crate::yaml::render;
-use crate::yaml::scalar::{json_quote, render_string};
-use crate::yaml::tree::{Kind, Node};
+use crate::limits::LimitError;
+use crate::render;
+use crate::scalar::{json_quote, render_string};
+use crate::tree::{Kind, Node};
 
 impl Editor<'_> {
     /// Adds `key: value` to the mapping `parent`.
@@ -57,7 +57,8 @@ impl Editor<'_> {
         };
         let Some((first_key, _)) = entries.first() else {
             let inner = format!(
-                "{key_text}: {}",
+                "{}{key_text}: {}",
+                self.empty_flow_separator(mapping.start),
                 render::flow(value, json).map_err(too_deep)?
             );
             self.splices.push(Splice::insert(mapping.start + 1, inner));
@@ -79,14 +80,15 @@ impl Editor<'_> {
             self.splices
                 .push(Splice::insert(at, format!("{indent}{body},{nl}")));
         } else {
-            let Some((_, last_value)) = entries.last() else {
+            let Some((last_key, last_value)) = entries.last() else {
                 return Err(unsupported(pointer, mapping, "empty flow mapping"));
             };
             let inner = format!(
                 ", {key_text}: {}",
                 render::flow(value, json).map_err(too_deep)?
             );
-            self.splices.push(Splice::insert(last_value.end, inner));
+            let at = super::entry_end(text, last_key, last_value);
+            self.splices.push(Splice::insert(at, inner));
         }
         Ok(())
     }
@@ -108,7 +110,10 @@ impl Editor<'_> {
             let rendered = render::flow(value, self.layout.json).map_err(too_deep)?;
             let splice = match items.last() {
                 Some(last) => Splice::insert(last.end, format!(", {rendered}")),
-                None => Splice::insert(seq.start + 1, rendered),
+                None => {
+                    let separator = self.empty_flow_separator(seq.start);
+                    Splice::insert(seq.start + 1, format!("{separator}{rendered}"))
+                }
             };
             self.splices.push(splice);
             return Ok(());

@@ -1,46 +1,50 @@
-//! Fixing one file's text: parse with spans, plan each Kubernetes object with
-//! the core, splice the edits into the original text, verify, report.
+//! The per-file pipeline that `fix`, `krm` (its legacy stream) and the
+//! fuzz targets share: pre-scan, spanned tree, plan each Kubernetes object
+//! with the core, splice the edits into the original text, verify, report.
+//! [`edit_object`] is the step a KRM ResourceList's items go through too.
 
 use json_patch::Patch;
+use lossless_yaml::{
+    apply_splices, detect_layout, edit, line_of, parse_with, scan, strip_bom, to_value_with,
+    verify, DocHead, Document, EditError, Expected, Layout, Limits, Node, Overlap, Splice,
+    SyntaxError, ValueError, VerifyError, BOM,
+};
 use seccomp_core::{plan, Plan, Policy};
 use serde_json::Value;
 
-use super::verify::{verify, Expected};
-use crate::edit::splice::Splice;
-use crate::edit::{self, layout, path::line_of, splice, EditError};
-use crate::report::{Finding, ObjectReport};
-use crate::yaml::limits::Limits;
-use crate::yaml::render::Layout;
-use crate::yaml::scan::{scan, DocHead};
-use crate::yaml::tree::{self, Document, Node, SyntaxError};
-use crate::yaml::value::{to_value_with, ValueError};
-use crate::yaml::{strip_bom, BOM};
+use crate::report::{FileStatus, Finding, FixerCode, ObjectFindings};
 
-/// What happened to a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    /// Kubernetes objects, nothing to change.
-    Unchanged,
-    /// Edited; the new text is in [`Processed::new_text`].
-    Changed,
-    /// A Go/Helm template (`{{ ... }}`): not YAML we may edit.
-    Template,
-    /// No document with a `kind` (values files, patch fragments): ignored.
-    NotKubernetes,
-    /// Not valid YAML, or beyond a [`Limits`] bound; nothing was changed.
-    Invalid(SyntaxError),
-    /// The edit did not verify (a bug): nothing was changed.
-    Internal(String),
+/// Why a file was left untouched as a whole.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FileError {
+    /// Not valid YAML, or beyond a [`Limits`] bound.
+    #[error(transparent)]
+    Invalid(#[from] SyntaxError),
+    /// The edits overlap (a bug).
+    #[error(transparent)]
+    Overlap(#[from] Overlap),
+    /// The edited text did not verify (a bug).
+    #[error(transparent)]
+    Unverified(#[from] VerifyError),
 }
 
-/// The outcome of fixing one text.
+impl FileError {
+    /// Whether the fixer itself failed (rather than the input).
+    pub fn is_internal(&self) -> bool {
+        !matches!(self, FileError::Invalid(_))
+    }
+}
+
+/// What fixing one text gave.
 #[derive(Debug, Clone)]
 pub struct Processed {
-    /// Status of the file.
-    pub status: Status,
+    /// Status of the file; [`FileStatus::Error`] exactly when `error` is set.
+    pub status: FileStatus,
+    /// Why the file was left untouched, for [`FileStatus::Error`].
+    pub error: Option<FileError>,
     /// Objects with changes or findings, in document order.
-    pub objects: Vec<ObjectReport>,
-    /// The fixed text when [`Status::Changed`].
+    pub objects: Vec<ObjectFindings>,
+    /// The fixed text when [`FileStatus::Changed`].
     pub new_text: Option<String>,
     /// Objects that could not be edited (unsafe YAML, unsupported layout):
     /// the rest of the file is still fixed, but the run reports an error.
@@ -48,46 +52,59 @@ pub struct Processed {
 }
 
 impl Processed {
-    fn status(status: Status) -> Self {
+    fn status(status: FileStatus) -> Self {
         Processed {
             status,
+            error: None,
             objects: Vec::new(),
             new_text: None,
             errors: 0,
         }
     }
+
+    fn failed(error: impl Into<FileError>) -> Self {
+        Processed {
+            error: Some(error.into()),
+            ..Processed::status(FileStatus::Error)
+        }
+    }
 }
+
+/// The top-level keys the pre-scan reads: a document's type.
+pub const HEAD_KEYS: [&str; 2] = ["apiVersion", "kind"];
+const API_VERSION: usize = 0;
+/// Index of `kind` in [`HEAD_KEYS`].
+pub const KIND: usize = 1;
 
 /// Fixes `text` under `policy`. `json_hint` marks `.json` files.
 pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
     let (bom, body) = strip_bom(text);
     // First pass over events only: most files hold nothing pod-bearing.
     let templated = body.contains("{{");
-    let heads = match scan(body) {
+    let heads = match scan(body, &HEAD_KEYS) {
         Ok(heads) => heads,
-        Err(_) if templated => return Processed::status(Status::Template),
-        Err(err) => return Processed::status(Status::Invalid(err)),
+        Err(_) if templated => return Processed::status(FileStatus::SkippedTemplate),
+        Err(err) => return Processed::failed(err),
     };
     if heads.templated {
-        return Processed::status(Status::Template);
+        return Processed::status(FileStatus::SkippedTemplate);
     }
-    if heads.docs.iter().all(|d| d.kind.is_none()) {
-        return Processed::status(Status::NotKubernetes);
+    if heads.docs.iter().all(|d| d.get(KIND).is_none()) {
+        return Processed::status(FileStatus::Ignored);
     }
     let candidate = |d: &DocHead| {
-        d.kind
-            .as_deref()
-            .is_some_and(|k| is_candidate(d.api_version.as_deref().unwrap_or(""), k, policy))
+        d.get(KIND)
+            .is_some_and(|k| is_candidate(d.get(API_VERSION).unwrap_or(""), k, policy))
     };
     if !heads.docs.iter().any(candidate) {
-        return Processed::status(Status::Unchanged);
+        return Processed::status(FileStatus::Unchanged);
     }
     let limits = Limits::default();
-    let docs = match tree::parse_with(body, &limits) {
+    let docs = match parse_with(body, &limits) {
         Ok(docs) => docs,
-        Err(err) => return Processed::status(Status::Invalid(err)),
+        Err(err) => return Processed::failed(err),
     };
-    let mut out = Processed::status(Status::NotKubernetes);
+    let mut out = Processed::status(FileStatus::Ignored);
     let mut splices = Vec::new();
     let mut expected: Vec<Option<Expected>> = vec![None; docs.len()];
     let mut layout = None;
@@ -95,7 +112,7 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
         let Some(kind) = doc.root.get("kind").and_then(Node::scalar) else {
             continue;
         };
-        out.status = Status::Unchanged;
+        out.status = FileStatus::Unchanged;
         let api_version = doc
             .root
             .get("apiVersion")
@@ -104,12 +121,10 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
         if !is_candidate(api_version, kind, policy) {
             continue;
         }
-        let mut object = ObjectReport::new(index, doc.root.line, kind, name_of(&doc.root));
+        let mut object = ObjectFindings::new(index, doc.root.line, kind, name_of(&doc.root));
         let value = match to_value_with(doc, &limits) {
             Ok(value) => value,
-            Err(err) if err.is_limit() => {
-                return Processed::status(Status::Invalid(err.to_syntax_error()))
-            }
+            Err(err) if err.is_limit() => return Processed::failed(err.to_syntax_error()),
             Err(err) => {
                 object.push(Finding::fixer(
                     FixerCode::Unreadable,
@@ -130,7 +145,7 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
             ));
         }
         if !planned.is_noop() {
-            let layout = *layout.get_or_insert_with(|| layout::detect(body, &docs, json_hint));
+            let layout = *layout.get_or_insert_with(|| detect_layout(body, &docs, json_hint));
             match edit_object(body, &doc.root, &planned.patch, &planned, &value, layout) {
                 Ok((edits, fixed)) => {
                     splices.extend(edits);
@@ -153,21 +168,26 @@ pub fn process(text: &str, policy: &Policy, json_hint: bool) -> Processed {
     }
     let expected = match unedited_values(&docs, expected, &limits) {
         Ok(expected) => expected,
-        Err(err) => return Processed::status(Status::Invalid(err.to_syntax_error())),
+        Err(err) => return Processed::failed(err.to_syntax_error()),
     };
-    let verified = splice::apply(body, splices)
-        .map_err(|e| e.to_string())
-        .and_then(|new| verify(&docs, &new, &expected, &limits).map(|()| new));
+    let verified = apply_splices(body, splices)
+        .map_err(FileError::from)
+        .and_then(|new| {
+            verify(&docs, &new, &expected, &limits)
+                .map(|()| new)
+                .map_err(FileError::from)
+        });
     match verified {
         Ok(new) => {
-            out.status = Status::Changed;
+            out.status = FileStatus::Changed;
             out.new_text = Some(if bom { format!("{BOM}{new}") } else { new });
         }
-        Err(message) => {
+        Err(error) => {
             for object in &mut out.objects {
                 object.keep_only_findings();
             }
-            out.status = Status::Internal(message);
+            out.status = FileStatus::Error;
+            out.error = Some(error);
         }
     }
     out
@@ -213,7 +233,7 @@ pub fn edit_object(
     value: &Value,
     layout: Layout,
 ) -> Result<(Vec<Splice>, Value), NotEdited> {
-    let edits = edit::edit(body, root, text_patch, layout).map_err(|err| NotEdited {
+    let edits = edit(body, root, text_patch, layout).map_err(|err| NotEdited {
         code: match err {
             EditError::Unsafe { .. } => FixerCode::UnsafeYaml,
             EditError::Unsupported { .. } => FixerCode::EditUnsupported,
@@ -225,53 +245,6 @@ pub fn edit_object(
         message: err.to_string(),
     })?;
     Ok((edits, fixed))
-}
-
-/// Codes of the fixer's own findings (next to the core's codes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FixerCode {
-    /// Anchors, aliases or merge keys on the path to edit.
-    UnsafeYaml,
-    /// A layout the editor cannot change safely.
-    EditUnsupported,
-    /// The document has no JSON value (complex keys, unknown alias).
-    Unreadable,
-    /// The edit did not verify.
-    Internal,
-}
-
-impl FixerCode {
-    /// Every fixer code, for SARIF rule lists.
-    pub fn all() -> &'static [FixerCode] {
-        &[
-            FixerCode::UnsafeYaml,
-            FixerCode::EditUnsupported,
-            FixerCode::Unreadable,
-            FixerCode::Internal,
-        ]
-    }
-
-    /// The kebab-case identifier.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FixerCode::UnsafeYaml => "unsafe-yaml",
-            FixerCode::EditUnsupported => "edit-unsupported",
-            FixerCode::Unreadable => "unreadable-document",
-            FixerCode::Internal => "internal-error",
-        }
-    }
-
-    /// One-line description.
-    pub fn description(self) -> &'static str {
-        match self {
-            FixerCode::UnsafeYaml => {
-                "Anchors, aliases or merge keys on the path to edit: left alone, fix by hand"
-            }
-            FixerCode::EditUnsupported => "A YAML layout the fixer cannot edit safely: left alone",
-            FixerCode::Unreadable => "A document that has no JSON value (complex keys, bad alias)",
-            FixerCode::Internal => "The edit did not verify; the file was not written",
-        }
-    }
 }
 
 /// The object's `metadata.name`, or empty.
@@ -289,3 +262,8 @@ fn name_of(root: &Node) -> String {
 fn is_candidate(api_version: &str, kind: &str, policy: &Policy) -> bool {
     kind.ends_with("List") || seccomp_core::has_pod(api_version, kind, policy)
 }
+
+#[cfg(test)]
+mod fuzz_regressions;
+#[cfg(test)]
+mod proptests;

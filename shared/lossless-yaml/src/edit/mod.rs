@@ -15,13 +15,13 @@ mod remove;
 mod replace;
 pub mod splice;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use json_patch::{AddOperation, Patch, PatchOperation, ReplaceOperation};
 
-use crate::yaml::render::Layout;
-use crate::yaml::tree::{Kind, Node, Style};
-use crate::yaml::value::node_value;
+use crate::render::Layout;
+use crate::tree::{Kind, Node, Style};
+use crate::value::node_value;
 use path::resolve;
 use splice::Splice;
 
@@ -62,6 +62,15 @@ pub struct Editor<'t> {
     /// Flow mapping start → its entries' spans and the ones removed: the
     /// deletions (with their commas) are decided together in `finish`.
     flow_removals: HashMap<usize, FlowRemovals>,
+    /// Pointers already operated on (appends `/-` aside): a second
+    /// operation on one is refused, since each is spliced against the
+    /// original text.
+    touched: HashSet<String>,
+    /// Token paths of the operations so far, and whether each removes.
+    paths: Vec<(Vec<String>, bool)>,
+    /// Empty flow collection start → entries inserted into it so far (the
+    /// second and later ones need a comma).
+    into_empty_flow: HashMap<usize, usize>,
 }
 
 /// Entries removed from one flow mapping.
@@ -82,6 +91,20 @@ struct MappingEdits {
     line: usize,
     /// The mapping itself is removed.
     gone: bool,
+}
+
+/// Where a flow mapping entry's text ends: its value's end, or for an empty
+/// value (which spans no text at the end of its key) the key's `:` if any.
+pub(crate) fn entry_end(text: &str, key: &Node, value: &Node) -> usize {
+    if value.end > key.end || !value.is_empty_scalar() {
+        return value.end;
+    }
+    let after = &text[key.end..];
+    let rest = after.trim_start_matches([' ', '\t']);
+    match rest.starts_with(':') {
+        true => key.end + (after.len() - rest.len()) + 1,
+        false => value.end,
+    }
 }
 
 fn tokens(pointer: &jsonptr::Pointer) -> Vec<String> {
@@ -117,6 +140,9 @@ pub fn edit(
         mappings: HashMap::new(),
         removed: Vec::new(),
         flow_removals: HashMap::new(),
+        touched: HashSet::new(),
+        paths: Vec::new(),
+        into_empty_flow: HashMap::new(),
     };
     for op in &patch.0 {
         editor.operation(root, op)?;
@@ -135,6 +161,29 @@ impl Editor<'_> {
                 "operation on the whole document",
             ));
         };
+        if last != "-" && !self.touched.insert(pointer.clone()) {
+            return Err(unsupported(
+                &pointer,
+                root,
+                "a second operation on the same path",
+            ));
+        }
+        // Splices are made against the original text: a value added or
+        // replaced inside an entry that is removed would outlive it. (An
+        // entry removed inside a removed one is fine: the deletions merge.)
+        let removal = matches!(op, PatchOperation::Remove(_));
+        let inside = |outer: &[String], inner: &[String]| inner.starts_with(outer);
+        if self.paths.iter().any(|(other, other_removes)| {
+            (*other_removes && !removal && inside(other, &toks))
+                || (removal && !*other_removes && inside(&toks, other))
+        }) {
+            return Err(unsupported(
+                &pointer,
+                root,
+                "a change inside an entry the patch removes",
+            ));
+        }
+        self.paths.push((toks.clone(), removal));
         let steps = resolve(root, &toks, &pointer)?;
         let found = steps.len() == toks.len() + 1;
         let parent_ok = steps.len() > parent_tokens.len();
@@ -166,7 +215,15 @@ impl Editor<'_> {
     }
 
     fn finish(mut self) -> Result<Vec<Splice>, EditError> {
-        for removals in self.flow_removals.values() {
+        for (start, removals) in &self.flow_removals {
+            let edits = self.mappings.get(start);
+            if edits.is_some_and(|e| e.inserted > 0) && removals.removes_all() {
+                return Err(EditError::Unsupported {
+                    pointer: String::new(),
+                    line: edits.map_or(0, |e| e.line),
+                    what: "every entry of a flow mapping replaced by others".to_owned(),
+                });
+            }
             self.splices.extend(removals.deletions());
         }
         for edits in self.mappings.values() {
@@ -188,6 +245,18 @@ impl Editor<'_> {
             }
         }
         Ok(self.splices)
+    }
+
+    /// The separator before a new entry of the empty flow collection
+    /// starting at `start`: none for the first, a comma after that.
+    fn empty_flow_separator(&mut self, start: usize) -> &'static str {
+        let count = self.into_empty_flow.entry(start).or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            ""
+        } else {
+            ", "
+        }
     }
 
     fn mapping_edits(&mut self, mapping: &Node) -> &mut MappingEdits {
@@ -217,6 +286,11 @@ impl Editor<'_> {
 }
 
 impl FlowRemovals {
+    /// Whether every entry of the mapping goes.
+    fn removes_all(&self) -> bool {
+        (0..self.spans.len()).all(|i| self.removed.contains(&i))
+    }
+
     /// One deletion per run of removed entries: up to the next kept entry's
     /// key, or, for a run that ends the mapping, from the end of the kept
     /// entry before it (its comma goes too), so no comma dangles.

@@ -6,7 +6,7 @@
 //! ("control characters are not allowed"), so a text holding one is a
 //! syntax error at its line and column, before anything is parsed.
 
-use super::tree::SyntaxError;
+use crate::tree::SyntaxError;
 
 /// The first character YAML does not allow in `text`, as a syntax error.
 pub fn check_printable(text: &str) -> Result<(), SyntaxError> {
@@ -29,7 +29,7 @@ pub fn check_printable(text: &str) -> Result<(), SyntaxError> {
 }
 
 /// YAML 1.2 `c-printable`.
-fn is_printable(ch: char) -> bool {
+pub(crate) fn is_printable(ch: char) -> bool {
     matches!(ch,
         '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}'
         | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
@@ -71,16 +71,29 @@ mod tests {
         );
     }
 
+    /// `text` is refused, naming the character's code point.
+    fn refused(text: &str, code: &str) {
+        let err = check_printable(text).unwrap_err();
+        assert!(err.message.contains(code), "{text:?}: {err}");
+    }
+
     #[test]
-    fn c1_controls_delete_and_non_characters_are_refused() {
-        for (text, code) in [
-            ("a\u{7f}", "007F"),
-            ("é\u{9b}", "009B"),
-            ("x\u{fffe}", "FFFE"),
-            ("\u{0}", "0000"),
-        ] {
-            let err = check_printable(text).unwrap_err();
-            assert!(err.message.contains(code), "{text:?}: {err}");
-        }
+    fn delete_is_refused() {
+        refused("a\u{7f}", "007F");
+    }
+
+    #[test]
+    fn a_c1_control_after_a_multibyte_character_is_refused() {
+        refused("é\u{9b}", "009B");
+    }
+
+    #[test]
+    fn a_non_character_is_refused() {
+        refused("x\u{fffe}", "FFFE");
+    }
+
+    #[test]
+    fn nul_is_refused() {
+        refused("\u{0}", "0000");
     }
 }

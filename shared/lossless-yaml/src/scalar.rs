@@ -3,7 +3,8 @@
 
 use serde_json::{Number, Value};
 
-use super::tree::Style;
+use crate::printable::is_printable;
+use crate::tree::Style;
 
 /// The JSON value of a scalar written with `style` and an optional core tag.
 pub fn resolve(text: &str, style: Style, core_tag: Option<&str>) -> Value {
@@ -105,7 +106,13 @@ pub fn plain_safe(text: &str) -> bool {
     if text.contains(": ") || text.contains(" #") || text.contains(['\n', '\r', '\t']) {
         return false;
     }
-    !text.chars().any(char::is_control)
+    text.chars().all(|c| writable(c) && !c.is_control())
+}
+
+/// Whether `ch` may stand as itself inside a document: YAML-printable, and
+/// not a byte-order mark (saphyr-parser refuses one inside a document).
+fn writable(ch: char) -> bool {
+    is_printable(ch) && ch != crate::BOM
 }
 
 /// A string as a YAML scalar: plain when safe, else double-quoted.
@@ -117,14 +124,30 @@ pub fn render_string(text: &str) -> String {
     }
 }
 
-/// A string as a JSON (and YAML double-quoted) string literal.
+/// A string as a JSON (and YAML double-quoted) string literal. Characters
+/// JSON leaves raw but YAML does not allow in a stream (DEL, C1 controls,
+/// U+FFFE, U+FFFF) or in a document (a byte-order mark) are escaped too.
 pub fn json_quote(text: &str) -> String {
-    serde_json::Value::String(text.to_owned()).to_string()
+    let quoted = serde_json::Value::String(text.to_owned()).to_string();
+    if quoted.chars().all(writable) {
+        return quoted;
+    }
+    let mut out = String::with_capacity(quoted.len() + 8);
+    for ch in quoted.chars() {
+        if writable(ch) {
+            out.push(ch);
+        } else {
+            for unit in ch.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// A string as a YAML single-quoted scalar.
 pub fn single_quote(text: &str) -> Option<String> {
-    if text.contains(['\n', '\r']) || text.chars().any(char::is_control) {
+    if text.contains(['\n', '\r']) || text.chars().any(|c| c.is_control() || !writable(c)) {
         return None;
     }
     Some(format!("'{}'", text.replace('\'', "''")))
@@ -154,12 +177,24 @@ mod tests {
 
     #[test]
     fn strings_are_quoted_only_when_needed() {
-        assert_eq!(render_string("RuntimeDefault"), "RuntimeDefault");
+        assert_eq!(render_string("Rolling"), "Rolling");
         assert_eq!(render_string("profiles/a.json"), "profiles/a.json");
         assert_eq!(render_string("true"), "\"true\"");
         assert_eq!(render_string("a: b"), "\"a: b\"");
         assert_eq!(render_string(""), "\"\"");
         assert_eq!(render_string("-x"), "\"-x\"");
         assert_eq!(single_quote("it's").unwrap(), "'it''s'");
+    }
+
+    /// Found by the `edit_patch` fuzz target: a key with a DEL character was
+    /// written raw inside double quotes, which YAML refuses.
+    #[test]
+    fn regression_characters_yaml_does_not_allow_are_escaped() {
+        assert_eq!(json_quote("n:\u{7f}\u{0}"), "\"n:\\u007f\\u0000\"");
+        assert_eq!(json_quote("\u{85}\u{fffe}é"), "\"\u{85}\\ufffeé\"");
+        assert_eq!(render_string("a\u{9b}"), "\"a\\u009b\"");
+        assert_eq!(single_quote("x\u{ffff}"), None);
+        // And a byte-order mark inside a document, which saphyr-parser refuses.
+        assert_eq!(render_string("n\u{feff}"), "\"n\\ufeff\"");
     }
 }

@@ -1,7 +1,7 @@
 //! Resolving a JSON pointer to the spanned nodes along it, refusing paths
 //! that go through anchors, aliases, merge keys or duplicated keys.
 
-use crate::yaml::tree::{Kind, Node};
+use crate::tree::{Kind, Node};
 
 use super::EditError;
 
@@ -31,6 +31,11 @@ pub fn check_safe(node: &Node, pointer: &str) -> Result<(), EditError> {
             for (key, _) in entries {
                 match key.scalar() {
                     Some("<<") => return Err(unsafe_yaml("a merge key (<<)")),
+                    // `? # c` or `: x`: the parser places such a key at the
+                    // next token, so its entry has no known text.
+                    Some("") if key.start == key.end => {
+                        return Err(unsafe_yaml("a key without text"))
+                    }
                     Some(_) => {}
                     None => return Err(unsafe_yaml("a non-scalar key")),
                 }

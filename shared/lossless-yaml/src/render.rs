@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
-use super::limits::{check_value_depth, LimitError, MAX_DEPTH};
-use super::scalar::{json_quote, render_string};
+use crate::limits::{check_value_depth, LimitError, MAX_DEPTH};
+use crate::scalar::{json_quote, render_string};
 
 /// How the file being edited is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ fn key_text(key: &str, json: bool) -> String {
     }
 }
 
-/// A value on one line: YAML flow style (`{type: RuntimeDefault}`) or JSON.
+/// A value on one line: YAML flow style (`{type: Rolling}`) or JSON.
 pub fn flow(value: &Value, json: bool) -> Result<String, LimitError> {
     check_value_depth(value, MAX_DEPTH)?;
     Ok(flow_of(value, json))
@@ -201,10 +201,10 @@ mod tests {
 
     #[test]
     fn block_entries_nest_by_the_step() {
-        let v = json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "a/b.json"}});
+        let v = json!({"strategy": {"type": "Scripted", "scriptPath": "a/b.json"}});
         assert_eq!(
-            block_entry("securityContext", &v, 4, &YAML).unwrap(),
-            "    securityContext:\n      seccompProfile:\n        type: Localhost\n        localhostProfile: a/b.json\n"
+            block_entry("settings", &v, 4, &YAML).unwrap(),
+            "    settings:\n      strategy:\n        type: Scripted\n        scriptPath: a/b.json\n"
         );
         let crlf4 = Layout {
             newline: "\r\n",
@@ -228,9 +228,9 @@ mod tests {
 
     #[test]
     fn flow_and_json_renderings() {
-        let v = json!({"type": "RuntimeDefault"});
-        assert_eq!(flow(&v, false).unwrap(), "{type: RuntimeDefault}");
-        assert_eq!(flow(&v, true).unwrap(), "{\"type\": \"RuntimeDefault\"}");
+        let v = json!({"type": "Rolling"});
+        assert_eq!(flow(&v, false).unwrap(), "{type: Rolling}");
+        assert_eq!(flow(&v, true).unwrap(), "{\"type\": \"Rolling\"}");
         let json = Layout {
             newline: "\n",
             step: 2,

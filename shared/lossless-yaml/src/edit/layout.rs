@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use crate::yaml::render::Layout;
-use crate::yaml::tree::{Document, Kind, Node};
+use crate::render::Layout;
+use crate::tree::{Document, Kind, Node};
 
 /// The `newline` of a text with a lone CR line break, which is not edited.
 pub const LONE_CR: &str = "\r";
@@ -66,7 +66,7 @@ fn count_steps(node: &Node, steps: &mut HashMap<usize, usize>) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::yaml::tree::parse;
+    use crate::tree::parse;
 
     fn layout(text: &str) -> Layout {
         detect(text, &parse(text).unwrap(), false)
