@@ -265,7 +265,7 @@ fn block_scalar_end(text: &str, start: usize, span_end: usize, kind: &Kind) -> u
 /// line breaks, the blank lines after it.
 fn blank_block_scalar(
     text: &str,
-    start: usize,
+    from: usize,
     span_end: usize,
     kind: &Kind,
 ) -> Option<(usize, usize)> {
@@ -275,24 +275,25 @@ fn blank_block_scalar(
     if !value.bytes().all(|b| b == b'\n') {
         return None;
     }
-    // The last `|` or `>` before it outside comments (a comment line may
-    // sit between the header and the next token).
-    let mut line_end = start;
-    let header = loop {
-        let line_start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
-        let line = &text[line_start..line_end];
-        let code = line
-            .char_indices()
-            .find(|&(i, c)| c == '#' && (i == 0 || line[..i].ends_with([' ', '\t'])))
-            .map_or(line, |(i, _)| &line[..i]);
-        if let Some(i) = code.rfind(['|', '>']) {
-            break line_start + i;
+    // The first `|` or `>` after what precedes the scalar (its key, the
+    // item before it), outside comments: the parser's own position may lie
+    // before the header or lines after it.
+    let mut in_comment = false;
+    let mut prev = ' ';
+    let mut header = None;
+    for (i, c) in text.get(from..)?.char_indices() {
+        match c {
+            '\n' => in_comment = false,
+            '#' if prev.is_whitespace() => in_comment = true,
+            '|' | '>' if !in_comment => {
+                header = Some(from + i);
+                break;
+            }
+            _ => {}
         }
-        if line_start == 0 {
-            return None;
-        }
-        line_end = line_start - 1;
-    };
+        prev = c;
+    }
+    let header = header?;
     let line_end = text[header..].find('\n').map_or(text.len(), |i| header + i);
     let end = if value.is_empty() {
         header + text[header..line_end].trim_end().len()
@@ -338,6 +339,19 @@ impl Builder<'_> {
                           (non-ASCII characters in a directive?): not read"
                     .to_owned(),
             })
+        }
+    }
+
+    /// Where the node about to be finished may start at the earliest: after
+    /// its key, or after the item before it.
+    fn previous_end(&self) -> usize {
+        match self.stack.last() {
+            None => 0,
+            Some(Frame::Mapping { key: Some(k), .. }) => k.end,
+            Some(Frame::Mapping { entries, head, .. }) => {
+                entries.last().map_or(head.start, |(_, v)| v.end)
+            }
+            Some(Frame::Sequence { items, head }) => items.last().map_or(head.start, |i| i.end),
         }
     }
 
@@ -449,7 +463,8 @@ impl Builder<'_> {
                     // The parser's span of a quoted scalar runs on over a trailing comment.
                     node.end = end;
                 } else if matches!(style, Style::Literal | Style::Folded) {
-                    match blank_block_scalar(self.text, node.start, node.end, &node.kind) {
+                    let from = self.previous_end();
+                    match blank_block_scalar(self.text, from, node.end, &node.kind) {
                         Some((start, end)) => (node.start, node.end) = (start, end),
                         None => {
                             node.end =

@@ -185,6 +185,9 @@ impl Editor<'_> {
         }
         self.paths.push((toks.clone(), removal));
         let steps = resolve(root, &toks, &pointer)?;
+        for step in &steps {
+            self.check_no_explicit_key(step.node, &pointer)?;
+        }
         let found = steps.len() == toks.len() + 1;
         let parent_ok = steps.len() > parent_tokens.len();
         let unsupported_op = |what: &str| unsupported(&pointer, root, what);
@@ -245,6 +248,28 @@ impl Editor<'_> {
             }
         }
         Ok(self.splices)
+    }
+
+    /// Refuses a block mapping with an explicit key (`? key`): new entries
+    /// and removals are placed by key lines, which such a key does not have.
+    fn check_no_explicit_key(&self, node: &Node, pointer: &str) -> Result<(), EditError> {
+        let Kind::Mapping {
+            entries,
+            flow: false,
+        } = &node.kind
+        else {
+            return Ok(());
+        };
+        for (key, _) in entries {
+            if self.text[..key.start].trim_end().ends_with('?') {
+                return Err(EditError::Unsafe {
+                    pointer: pointer.to_owned(),
+                    line: key.line,
+                    what: "an explicit key (?)",
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The separator before a new entry of the empty flow collection

@@ -422,3 +422,26 @@ fn regression_a_mapping_with_a_duplicated_key_is_not_replaced_entry_by_entry() {
     let err = run("m:\n  env: 1\n  c: 2\n  env: 3\n", replace, YAML).unwrap_err();
     assert!(err.to_string().contains("a duplicated key"), "{err}");
 }
+
+/// Found by the fixer's `yaml_bytes` fuzz target: the parser may place an
+/// empty block scalar before its own header (`b:\n  |1` after `a: |`), and
+/// the header search found the one before: its header is searched after
+/// its key.
+#[test]
+fn regression_an_empty_block_scalar_header_is_searched_after_its_key() {
+    let add = serde_json::json!([{"op": "add", "path": "/spec/k", "value": 1}]);
+    assert_edit(
+        "spec:\n  a: | \n   1\n  b:\n     |1\n ",
+        add,
+        "spec:\n  a: | \n   1\n  b:\n     |1\n  k: 1\n ",
+    );
+}
+
+/// Found by the `edit_patch` fuzz target: a mapping with an explicit key
+/// (`?` on a line of its own) got a new entry between the `?` and its key.
+#[test]
+fn regression_a_mapping_with_an_explicit_key_is_not_edited() {
+    let add = serde_json::json!([{"op": "add", "path": "/c", "value": null}]);
+    let err = run(" ?  \n  -o{ .V.\n", add, YAML).unwrap_err();
+    assert!(err.to_string().contains("an explicit key"), "{err}");
+}
