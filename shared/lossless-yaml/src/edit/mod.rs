@@ -168,19 +168,23 @@ impl Editor<'_> {
                 "a second operation on the same path",
             ));
         }
-        // Splices are made against the original text: a value added or
-        // replaced inside an entry that is removed would outlive it. (An
-        // entry removed inside a removed one is fine: the deletions merge.)
+        // Splices are made against the original text: an operation inside
+        // a node another one changes would not see that change (a value
+        // added inside an entry that is removed would outlive it). An entry
+        // removed inside a removed one is fine (the deletions merge), and
+        // so are appends to one sequence.
         let removal = matches!(op, PatchOperation::Remove(_));
-        let inside = |outer: &[String], inner: &[String]| inner.starts_with(outer);
+        let append = last == "-";
+        let nested = |a: &[String], b: &[String]| a.starts_with(b) || b.starts_with(a);
         if self.paths.iter().any(|(other, other_removes)| {
-            (*other_removes && !removal && inside(other, &toks))
-                || (removal && !*other_removes && inside(&toks, other))
+            nested(other, &toks)
+                && !(removal && *other_removes)
+                && !(append && other.as_slice() == toks.as_slice())
         }) {
             return Err(unsupported(
                 &pointer,
                 root,
-                "a change inside an entry the patch removes",
+                "a change inside a node the patch also changes",
             ));
         }
         self.paths.push((toks.clone(), removal));

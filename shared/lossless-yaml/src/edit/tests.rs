@@ -287,13 +287,15 @@ fn regression_a_block_scalar_is_not_replaced_by_any_value() {
 fn regression_a_change_inside_a_removed_entry_is_refused() {
     let text = "l:\n  - a: 1\nk: 2\n";
     for ops in [
+        // Found later: a key added inside a mapping the patch then replaces.
+        serde_json::json!([{"op": "add", "path": "/l/0/b", "value": 1}, {"op": "replace", "path": "/l/0", "value": {"c": 2}}]),
         serde_json::json!([{"op": "add", "path": "/l/0/b", "value": null}, {"op": "remove", "path": "/l"}]),
         serde_json::json!([{"op": "remove", "path": "/l"}, {"op": "replace", "path": "/l/0/a", "value": 3}]),
     ] {
         let err = run(text, ops, YAML).unwrap_err();
         assert!(
             err.to_string()
-                .contains("inside an entry the patch removes"),
+                .contains("inside a node the patch also changes"),
             "{err}"
         );
     }
