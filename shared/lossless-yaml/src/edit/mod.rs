@@ -254,8 +254,8 @@ impl Editor<'_> {
         Ok(self.splices)
     }
 
-    /// Refuses a block mapping with an explicit key (`? key`): new entries
-    /// and removals are placed by key lines, which such a key does not have.
+    /// Refuses a block mapping with an explicit key whose `?` stands on a
+    /// line of its own: new entries and removals are placed by key lines.
     fn check_no_explicit_key(&self, node: &Node, pointer: &str) -> Result<(), EditError> {
         let Kind::Mapping {
             entries,
@@ -265,7 +265,10 @@ impl Editor<'_> {
             return Ok(());
         };
         for (key, _) in entries {
-            if self.text[..key.start].trim_end().ends_with('?') {
+            let before = self.text[..key.start].trim_end();
+            // `? key` on one line is read like `key`; a `?` on a line of
+            // its own puts the key lines below it.
+            if before.ends_with('?') && self.text[before.len()..key.start].contains('\n') {
                 return Err(EditError::Unsafe {
                     pointer: pointer.to_owned(),
                     line: key.line,
