@@ -11,7 +11,6 @@
 
 pub mod detect;
 mod edits;
-mod findings;
 mod gotmpl;
 mod outcome;
 pub mod render;
@@ -27,7 +26,7 @@ use std::path::{Path, PathBuf};
 use seccomp_core::{plan, Code, Plan, Policy};
 use serde_json::Value;
 
-pub use findings::ChartCode;
+pub use crate::report::ChartCode;
 pub use outcome::{Change, ChartFix};
 pub use render::Helm;
 

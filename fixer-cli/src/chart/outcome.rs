@@ -9,9 +9,9 @@ use seccomp_core::{Code, Plan};
 use serde_json::Value;
 
 use super::edits::NotFixable;
-use super::findings::ChartCode;
 use super::render::{RenderError, Rendered};
 use super::values_edit::ValuesError;
+use crate::report::ChartCode;
 use crate::report::{FileReport, FileStatus, Finding, ObjectFindings};
 
 /// A chart file to rewrite.

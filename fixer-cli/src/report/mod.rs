@@ -1,6 +1,7 @@
 //! What a run found, per file and object, and its renderings: human text,
 //! JSON and SARIF 2.1.0.
 
+mod chart_code;
 mod fixer_code;
 pub mod json;
 pub mod sarif;
@@ -9,6 +10,7 @@ pub mod text;
 use seccomp_core::{Record, Severity};
 use serde::Serialize;
 
+pub use chart_code::ChartCode;
 pub use fixer_code::FixerCode;
 
 /// One change or finding, located in its file.

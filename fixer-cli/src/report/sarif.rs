@@ -6,8 +6,8 @@ use seccomp_core::sarif::{code_rules, level, log, rule};
 use seccomp_core::Severity;
 use serde_json::{json, Value};
 
+use super::ChartCode;
 use super::{FileReport, FileStatus, FixerCode};
-use crate::chart::ChartCode;
 
 /// Rule id of YAML syntax errors.
 const SYNTAX: &str = "yaml-syntax-error";

@@ -1,8 +1,8 @@
-//! The chart mode's own finding codes.
+//! The chart mode's finding codes (beside `FixerCode`: the report owns every code it prints).
 
 use seccomp_core::Severity;
 
-use crate::report::Finding;
+use super::Finding;
 
 /// Codes of findings about charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
