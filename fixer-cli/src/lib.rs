@@ -11,7 +11,6 @@ pub mod admission_policy;
 pub mod audit_cmd;
 pub mod chart;
 pub mod fix;
-pub mod input;
 pub mod krm;
 pub mod patch_cmd;
 pub mod pipeline;

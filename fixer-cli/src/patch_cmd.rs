@@ -7,7 +7,7 @@ use anyhow::Context;
 use seccomp_core::plan;
 use serde_json::{json, Value};
 
-use crate::input::{parse_documents, read_text};
+use crate::pipeline::input::{parse_documents, read_text};
 use crate::policy_args::PolicyArgs;
 
 /// Arguments of `seccomp-fix patch`.

@@ -20,7 +20,7 @@ use seccomp_core::Policy;
 
 use walk::{collect, Input};
 
-use crate::input::read_regular_file;
+use crate::pipeline::input::read_regular_file;
 use crate::pipeline::{process, FileError};
 use crate::policy_args::PolicyArgs;
 use crate::report::{self, FileReport, FileStatus, ReportFormat, Summary};

@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::{bail, Context};
 
 use super::{policy_for, KrmArgs};
-use crate::input::read_regular_file;
+use crate::pipeline::input::read_regular_file;
 use crate::pipeline::{process, FileError};
 use crate::report::FileStatus;
 use lossless_yaml::tree;

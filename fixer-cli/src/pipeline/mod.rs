@@ -1,7 +1,11 @@
-//! The per-file pipeline that `fix`, `krm` (its legacy stream) and the
-//! fuzz targets share: pre-scan, spanned tree, plan each Kubernetes object
-//! with the core, splice the edits into the original text, verify, report.
+//! The per-file pipeline that `fix`, `patch`, `krm` and the fuzz targets
+//! share as siblings: [`input`] reads a file (regular files only; `patch`
+//! stops at its JSON values), then pre-scan, spanned tree, plan each
+//! Kubernetes object with the core, splice the edits into the original
+//! text, verify, report.
 //! [`edit_object`] is the step a KRM ResourceList's items go through too.
+
+pub mod input;
 
 use json_patch::Patch;
 use lossless_yaml::{
