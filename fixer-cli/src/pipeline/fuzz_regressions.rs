@@ -117,3 +117,21 @@ fn control_character_in_a_flow_mapping_is_a_syntax_error_not_an_internal_error()
     }
     assert!(out.new_text.is_none());
 }
+
+#[test]
+fn empty_explicit_key_before_a_document_end_marker_keeps_edits_in_its_document() {
+    // The parser places the empty key of a lone `?` (here before a comment)
+    // at the next token, `...`: the new entry went into the next document.
+    let text = "kind: Pod\nspec:\n  re:\n    ?       # note\n...\n# next\n";
+    let out = process(text, &Policy::default(), false);
+    assert!(
+        !out.error.as_ref().is_some_and(FileError::is_internal),
+        "{:?}",
+        out.error
+    );
+    if let Some(new) = &out.new_text {
+        let (first, rest) = new.split_once("...\n").expect("the document end stays");
+        assert!(first.contains("seccompProfile"), "{new}");
+        assert_eq!(rest, "# next\n", "{new}");
+    }
+}

@@ -304,6 +304,24 @@ fn blank_block_scalar(
     Some((header, end))
 }
 
+/// Just after the `?` that starts an explicit key between `from` and `to`,
+/// when nothing but blanks and comments stands before it.
+fn after_explicit_key_indicator(text: &str, from: usize, to: usize) -> Option<usize> {
+    let between = text.get(from..to)?;
+    let mut chars = between.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            ' ' | '\t' | '\r' | '\n' => {}
+            '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
+            '?' if chars.peek().is_none_or(|&(_, c)| c.is_whitespace()) => {
+                return Some(from + i + 1);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
     tag.filter(|t| t.is_yaml_core_schema())
         .map(|t| t.suffix.clone())
@@ -570,10 +588,26 @@ impl Builder<'_> {
 
     fn finish(&mut self, mut node: Node) {
         let text = self.text;
+        let from = self.previous_end();
         match self.stack.last_mut() {
             None => self.docs.push(Document { root: node }),
             Some(Frame::Mapping { entries, key, .. }) => match key.take() {
-                None => *key = Some(node),
+                None => {
+                    if node.is_empty_scalar() && node.anchor == 0 && node.core_tag.is_none() {
+                        // An empty explicit key (`?` alone, or before a
+                        // comment) is placed by the parser at the next
+                        // token, which may be lines on (`...`, the next
+                        // document): it sits right after its `?`.
+                        if let Some(at) = after_explicit_key_indicator(text, from, node.start) {
+                            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                            node.start = at;
+                            node.end = at;
+                            node.line = text[..at].matches('\n').count() + 1;
+                            node.col = text[line_start..at].chars().count();
+                        }
+                    }
+                    *key = Some(node);
+                }
                 Some(k) => {
                     if node.is_empty_scalar() && node.anchor == 0 && node.core_tag.is_none() {
                         // A missing value (`a:`, `? a`, `{a}`) has no text; the
