@@ -51,7 +51,7 @@ pub struct Config {
     #[arg(long, env = "SECCOMP_WEBHOOK_CLIENT_CA_FILE")]
     pub client_ca_file: Option<PathBuf>,
 
-    /// Policy YAML (SPEC §7); re-read when it changes on disk. Built-in defaults when absent.
+    /// Policy YAML (contract §7, docs/contract.md); re-read when it changes on disk. Built-in defaults when absent.
     #[arg(long, env = "SECCOMP_WEBHOOK_CONFIG")]
     pub config: Option<PathBuf>,
 

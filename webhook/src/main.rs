@@ -1,5 +1,5 @@
 //! `seccomp-webhook`: mutating admission webhook that defaults pods to seccompProfile
-//! RuntimeDefault (SPEC §6). See docs/webhook.md.
+//! RuntimeDefault (contract §6, docs/contract.md). See docs/webhook.md.
 //!
 //! The request path is the library (`src/lib.rs`); the binary wires it to the
 //! network: start-up and shutdown ([`app`]), the accept loops ([`server`]) and
