@@ -322,6 +322,26 @@ fn after_explicit_key_indicator(text: &str, from: usize, to: usize) -> Option<us
     None
 }
 
+/// Moves the empty `node` back to `at`, before its parser position, over
+/// nothing but blanks and comments. Its line and column are counted back from
+/// the parser's over that gap (and, when the gap has a line break, over
+/// `at`'s line up to it, the last thing on that line): linear in the text
+/// over all nodes, where counting from the start of the text for each would
+/// be quadratic.
+fn place_before(text: &str, node: &mut Node, at: usize) {
+    let gap = &text[at..node.start];
+    let breaks = gap.matches('\n').count();
+    if breaks == 0 {
+        node.col = node.col.saturating_sub(gap.chars().count());
+    } else {
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        node.line = node.line.saturating_sub(breaks);
+        node.col = text[line_start..at].chars().count();
+    }
+    node.start = at;
+    node.end = at;
+}
+
 fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
     tag.filter(|t| t.is_yaml_core_schema())
         .map(|t| t.suffix.clone())
@@ -599,11 +619,7 @@ impl Builder<'_> {
                         // token, which may be lines on (`...`, the next
                         // document): it sits right after its `?`.
                         if let Some(at) = after_explicit_key_indicator(text, from, node.start) {
-                            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-                            node.start = at;
-                            node.end = at;
-                            node.line = text[..at].matches('\n').count() + 1;
-                            node.col = text[line_start..at].chars().count();
+                            place_before(text, &mut node, at);
                         }
                     }
                     *key = Some(node);
@@ -673,6 +689,27 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert!(docs[0].root.get("a").unwrap().is_empty_scalar());
         assert_eq!(docs[1].root.line, 3);
+    }
+
+    /// An empty explicit key sits right after its `?`, with that place's
+    /// line and column (in characters), however far on the next token is.
+    #[test]
+    fn empty_explicit_keys_get_the_line_and_column_after_their_indicator() {
+        let key_of = |root: &Node, index: usize| match &root.kind {
+            Kind::Mapping { entries, .. } => entries[index].0.clone(),
+            _ => panic!("not a mapping"),
+        };
+        let text = "a: 1\n? # c\n\nb: 2\n";
+        let docs = parse(text).unwrap();
+        let key = key_of(&docs[0].root, 1);
+        assert_eq!((key.start, key.line, key.col), (6, 2, 1));
+        let text = "m:\n  é: 1\n  ?\n  ü: 2\n  ?    # c\n\n\n...\n";
+        let docs = parse(text).unwrap();
+        let m = docs[0].root.get("m").unwrap();
+        let (second, fourth) = (key_of(m, 1), key_of(m, 3));
+        assert_eq!(text_of(text, &second), "");
+        assert_eq!((second.start, second.line, second.col), (14, 3, 3));
+        assert_eq!((fourth.start, fourth.line, fourth.col), (26, 5, 3));
     }
 
     #[test]

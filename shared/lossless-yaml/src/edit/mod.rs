@@ -8,6 +8,7 @@
 //! their lines with them, comments and blank lines in between stay.
 
 mod insert;
+mod keep;
 pub mod layout;
 pub mod lines;
 pub mod path;
@@ -147,7 +148,7 @@ pub fn edit(
     for op in &patch.0 {
         editor.operation(root, op)?;
     }
-    editor.finish()
+    editor.finish(root)
 }
 
 impl Editor<'_> {
@@ -221,7 +222,7 @@ impl Editor<'_> {
         }
     }
 
-    fn finish(mut self) -> Result<Vec<Splice>, EditError> {
+    fn finish(mut self, root: &Node) -> Result<Vec<Splice>, EditError> {
         for (start, removals) in &self.flow_removals {
             let edits = self.mappings.get(start);
             if edits.is_some_and(|e| e.inserted > 0) && removals.removes_all() {
@@ -251,6 +252,8 @@ impl Editor<'_> {
                 self.splices.push(Splice::insert(at, " {}".to_owned()));
             }
         }
+        let blank = keep::blank_lines_left_to_keep_scalars(self.text, root, &self.splices);
+        self.splices.extend(blank);
         Ok(self.splices)
     }
 

@@ -447,3 +447,34 @@ fn regression_a_mapping_with_an_explicit_key_is_not_edited() {
     let err = run(" ?  \n  -o{ .V.\n", add, YAML).unwrap_err();
     assert!(err.to_string().contains("an explicit key"), "{err}");
 }
+
+/// Found by the strict `edit_patch` search: the blank line after a removed
+/// entry stayed, and the keep-chomped scalar (`|+`) before the entry took it
+/// into its value (the verification refused the edit: an internal error).
+#[test]
+fn regression_blank_lines_after_a_removed_entry_do_not_join_a_keep_scalar() {
+    let remove = serde_json::json!([{"op": "remove", "path": "/b"}]);
+    assert_edit(
+        "a: |+\n  x\nb: 1\n\nc: 2\n",
+        remove.clone(),
+        "a: |+\n  x\nc: 2\n",
+    );
+    // Blank lines inside the entry too, up to a comment (which ends the scalar).
+    assert_edit(
+        "m:\n  a: >2+\n    x\n  b:\n\n    k: v\n  \n  # c\n\nc: 2\n",
+        serde_json::json!([{"op": "remove", "path": "/m/b"}]),
+        "m:\n  a: >2+\n    x\n  # c\n\nc: 2\n",
+    );
+    // Without a keep scalar before it, the blank line stays.
+    assert_edit(
+        "a: |\n  x\nb: 1\n\nc: 2\n",
+        remove.clone(),
+        "a: |\n  x\n\nc: 2\n",
+    );
+    // An entry inserted in its place comes first: the blank line stays.
+    let both = serde_json::json!([
+        {"op": "remove", "path": "/b"},
+        {"op": "add", "path": "/d", "value": 1}
+    ]);
+    assert_edit("a: |+\n  x\nb: 1\n\n", both, "a: |+\n  x\nd: 1\n\n");
+}
