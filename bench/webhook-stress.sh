@@ -14,7 +14,11 @@
 # Usage: bench/webhook-stress.sh [seconds-per-attack] [attack ...]
 #   attacks: see ATTACKS below; "all" runs every attack at once (twice: with the
 #   machine's open-file limit and with nofile 1024).
-# Env: OUT (default bench/out/webhook-stress), SERVER_FLAGS (extra webhook flags).
+# Env: OUT (default bench/out/webhook-stress), SERVER_FLAGS (extra webhook flags),
+#   PIN (default 1 on a machine with 2 or more CPUs): the server runs on CPU 0
+#   alone and the attacker with its probes on the others (taskset), as in a
+#   cluster, where the attacker's clients do not run on the webhook's node;
+#   PIN=0 lets them share every CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +32,13 @@ ALL=containers-1m,annotations-500k,legacy-30k,large-64,slow-large-64,h2-streams-
 OUT="${OUT:-bench/out/webhook-stress}"
 LIMIT_MIB=128
 command -v curl >/dev/null || { echo "curl not found" >&2; exit 2; }
+CPUS=$(nproc)
+PIN="${PIN:-$([ "$CPUS" -ge 2 ] && echo 1 || echo 0)}"
+SERVER_CPUS=() ATTACKER_CPUS=()
+if [ "$PIN" = 1 ]; then
+  command -v taskset >/dev/null || { echo "taskset not found (PIN=0 runs without it)" >&2; exit 2; }
+  SERVER_CPUS=(taskset -c 0) ATTACKER_CPUS=(taskset -c "1-$((CPUS - 1))")
+fi
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release --locked -p seccomp-webhook --bin seccomp-webhook --example stress >&2
@@ -47,7 +58,7 @@ run() {
   (
     [ "$nofile" = default ] || ulimit -n "$nofile"
     # shellcheck disable=SC2086 # SERVER_FLAGS is a list of flags
-    exec "$BIN" --dev-self-signed --listen-addr "127.0.0.1:$port" --metrics-addr "127.0.0.1:$((port + 1))" \
+    exec ${SERVER_CPUS[@]+"${SERVER_CPUS[@]}"} "$BIN" --dev-self-signed --listen-addr "127.0.0.1:$port" --metrics-addr "127.0.0.1:$((port + 1))" \
       --request-timeout-seconds 5 --shutdown-delay-seconds 0 ${SERVER_FLAGS:-}
   ) > "$log" 2>&1 &
   PID=$!
@@ -57,7 +68,7 @@ run() {
   done
   ca=$(sed -n 's/.*ca_file=\([^ ]*\).*/\1/p' "$log" | head -1)
   [ -n "$ca" ] || { echo "server did not start:" >&2; cat "$log" >&2; exit 1; }
-  line=$("$STRESS" "127.0.0.1:$port" "127.0.0.1:$((port + 1))" "$ca" shared/seccomp-core/benches/data/deployment.json \
+  line=$(${ATTACKER_CPUS[@]+"${ATTACKER_CPUS[@]}"} "$STRESS" "127.0.0.1:$port" "127.0.0.1:$((port + 1))" "$ca" shared/seccomp-core/benches/data/deployment.json \
     "$SECONDS_PER_ATTACK" "$attack")
   rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$PID/status")
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
@@ -83,4 +94,6 @@ for attack in "${ATTACKS[@]}"; do
   esac
 done
 echo
-echo "${SECONDS_PER_ATTACK}s per attack; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git rev-parse --short HEAD)"
+pinned="server and attacker share every CPU"
+[ "$PIN" = 1 ] && pinned="server on CPU 0, attacker and probes on CPUs 1-$((CPUS - 1))"
+echo "${SECONDS_PER_ATTACK}s per attack; $CPUS cores ($pinned), load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git rev-parse --short HEAD)"

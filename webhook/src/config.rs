@@ -96,7 +96,7 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrency: Option<u32>,
 
-    /// Open connections on the admission port; at the limit the longest-idle
+    /// Open connections on the admission port; at the limit the least-used idle
     /// one is closed for a new one. Default: from the memory and open-file limits.
     #[arg(long, env = "SECCOMP_WEBHOOK_MAX_CONNECTIONS",
           value_parser = clap::value_parser!(u64).range(1..))]

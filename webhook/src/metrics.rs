@@ -41,7 +41,7 @@ pub struct PortLabels {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ClosedLabels {
     pub port: &'static str,
-    /// `evicted` (idle the longest when a new one needed room), `idle`
+    /// `evicted` (closed for a new connection: fewest requests served, then idle the longest), `idle`
     /// (idle timeout) or `refused` (all connections busy at the limit).
     pub reason: &'static str,
 }

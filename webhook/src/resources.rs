@@ -33,8 +33,17 @@ pub const SMALL_BODY_BYTES: usize = 64 * 1024;
 /// The largest body accepted by default (an AdmissionReview of an UPDATE holds
 /// the object twice; the API server accepts 3 MiB per object).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-/// Connections of the plain metrics/probe port.
-pub const PROBE_CONNECTIONS: usize = 64;
+/// Sockets of the plain metrics/probe port: 64 open connections and their
+/// closing allowance of 16.
+pub const PROBE_SOCKETS: usize = 80;
+/// Connections closed to make room that may still hold their socket, per
+/// `limit` open ones (a sixteenth, at least 16 or `limit`): they count
+/// against the open-file limit until the socket is gone, and beyond this
+/// many a new connection waits for one of them to go (see `connections.rs`).
+pub fn closing_allowance(limit: usize) -> usize {
+    (limit / 16).max(limit.min(16))
+}
+
 /// File descriptors kept for everything but connections (listeners, epoll,
 /// inotify, stdio, the blocking pool).
 pub const RESERVED_FDS: u64 = 32;
@@ -87,7 +96,7 @@ pub struct Model {
     pub slots: u32,
     /// Concurrent HTTP/2 streams per connection: a quarter of the slots.
     pub streams_per_connection: u32,
-    /// Open connections on the admission port; the oldest idle one is closed
+    /// Open connections on the admission port; the least-used idle one is closed
     /// to make room for a new one.
     pub connections: usize,
     /// Open connections on the metrics/probe port.
@@ -169,9 +178,12 @@ impl Model {
                 ))
             }
             Some(n) => n,
-            None => to_usize(connection_share / CONNECTION_BYTES),
+            // The share pays for both ports' sockets.
+            None => {
+                fitting(to_usize(connection_share / CONNECTION_BYTES).saturating_sub(PROBE_SOCKETS))
+            }
         }
-        .min(fd_connections);
+        .min(fitting(fd_connections));
 
         let half = (inputs.request_timeout / 2).max(Duration::from_secs(1));
         Ok(Model {
@@ -201,18 +213,33 @@ impl Model {
         BASE_BYTES
             + self.budget.total as u64
             + u64::from(self.slots) * DECISION_BYTES
-            + (self.connections + self.probe_connections) as u64 * CONNECTION_BYTES
+            + (self.connections
+                + closing_allowance(self.connections)
+                + self.probe_connections
+                + closing_allowance(self.probe_connections)) as u64
+                * CONNECTION_BYTES
     }
 }
 
-/// Connections the open-file limit allows on the admission and probe ports.
+/// File descriptors the open-file limit leaves for the admission port's
+/// connections, and the probe port's connection limit; each port's share
+/// includes its closing allowance.
 fn fd_shares(open_files: u64) -> Result<(usize, usize), ModelError> {
-    let usable = open_files.saturating_sub(RESERVED_FDS);
-    if usable < 2 {
+    let usable = to_usize(open_files.saturating_sub(RESERVED_FDS));
+    let probe_fds = (usable / 8).clamp(2, PROBE_SOCKETS);
+    if usable < probe_fds + 2 {
         return Err(ModelError::TooFewFiles(open_files));
     }
-    let probe = to_usize(usable / 8).clamp(1, PROBE_CONNECTIONS);
-    Ok((to_usize(usable) - probe, probe))
+    Ok((usable - probe_fds, fitting(probe_fds)))
+}
+
+/// The most connections whose closing allowance still fits in `fds`.
+fn fitting(fds: usize) -> usize {
+    let mut n = (fds * 16 / 17).max(1);
+    while n > 1 && n + closing_allowance(n) > fds {
+        n -= 1;
+    }
+    n
 }
 
 fn to_usize(n: u64) -> usize {
@@ -244,8 +271,10 @@ mod tests {
         assert_eq!(m.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert_eq!(m.slots, 16);
         assert_eq!(m.streams_per_connection, 4);
-        assert_eq!(m.connections, 1024);
-        assert_eq!(m.probe_connections, PROBE_CONNECTIONS);
+        // 1,024 sockets' worth: 888 open and 55 closing to make room on the
+        // HTTPS port, 64 and 16 on the probe port.
+        assert_eq!(m.connections, 888);
+        assert_eq!(m.probe_connections, 64);
         assert_eq!(m.header_timeout, Duration::from_millis(2500));
         assert_eq!(m.body_timeout, Duration::from_millis(2500));
         // Base + bodies + decisions + connections leave a quarter as headroom.
@@ -315,12 +344,20 @@ mod tests {
     fn connections_stay_below_the_open_file_limit() {
         let mut i = inputs(DEFAULT_MEMORY_LIMIT);
         i.open_files = 1024;
+        let sockets = |m: &Model| {
+            m.connections
+                + closing_allowance(m.connections)
+                + m.probe_connections
+                + closing_allowance(m.probe_connections)
+        };
         let m = Model::derive(i).unwrap();
-        assert!(m.connections + m.probe_connections + RESERVED_FDS as usize <= 1024);
+        assert!(sockets(&m) + RESERVED_FDS as usize <= 1024, "{m:?}");
+        assert_eq!(m.connections, 858);
         i.open_files = 128;
         let m = Model::derive(i).unwrap();
-        assert_eq!(m.probe_connections, 12);
-        assert_eq!(m.connections, 84);
+        assert_eq!(m.probe_connections, 6);
+        assert_eq!(m.connections, 68);
+        assert!(sockets(&m) + RESERVED_FDS as usize <= 128, "{m:?}");
         i.open_files = 20;
         assert_eq!(Model::derive(i), Err(ModelError::TooFewFiles(20)));
     }

@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
 
-use crate::connections::{Connections, RequestCounter, Tracked};
+use crate::connections::{Connections, RequestCounter, Tracked, EVICTED_GRACE};
 use seccomp_webhook::tls::ServerTls;
 
 #[derive(Debug, Clone, Copy)]
@@ -62,9 +62,9 @@ pub async fn serve(port: Port, mut stop: watch::Receiver<bool>) {
             },
             () = stopped(&mut stop) => break,
         };
-        // At the limit the longest-idle connection is closed to make room;
+        // At the limit an idle connection (the least used) is closed to make room;
         // only when all are busy is this one closed at once.
-        let Some(tracked) = port.connections.admit() else {
+        let Some(tracked) = port.connections.admit().await else {
             debug!(port = port.name, %peer, "every connection busy: closing the new one");
             continue;
         };
@@ -172,7 +172,13 @@ impl Connection {
             why = self.tracked.until_closing() => {
                 debug!(%peer, reason = ?why, "closing connection");
                 conn.as_mut().graceful_shutdown();
-                match tokio::time::timeout(self.options.drain_timeout, conn.as_mut()).await {
+                // Evicted or idle: no request in flight, a short grace for the
+                // GOAWAY; shutting down: in-flight requests finish.
+                let grace = match why {
+                    Some(_) => EVICTED_GRACE,
+                    None => self.options.drain_timeout,
+                };
+                match tokio::time::timeout(grace, conn.as_mut()).await {
                     Ok(result) => result,
                     Err(_) => Ok(()),
                 }

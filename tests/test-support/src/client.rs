@@ -150,17 +150,17 @@ impl Conn {
                     .header("host", format!("localhost:{}", self.addr.port()))
                     .body(body)
                     .unwrap();
-                sender.ready().await.map_err(|e| e.to_string())?;
+                sender.ready().await.map_err(|e| error_chain(&e))?;
                 sender.send_request(req).await
             }
             Sender::H2(sender) => {
                 let uri = format!("https://localhost:{}{path}", self.addr.port());
                 let req = builder.uri(uri).body(body).unwrap();
-                sender.ready().await.map_err(|e| e.to_string())?;
+                sender.ready().await.map_err(|e| error_chain(&e))?;
                 sender.send_request(req).await
             }
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| error_chain(&e))?;
         read_reply(response).await
     }
 
@@ -368,4 +368,17 @@ pub async fn h2_max_concurrent_streams(addr: SocketAddr, ca_pem: &str) -> Option
             (id == 3).then(|| u32::from_be_bytes([entry[2], entry[3], entry[4], entry[5]]))
         });
     }
+}
+
+/// An error with its sources (`connection error: connection reset`): hyper's
+/// own text alone does not say what happened.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

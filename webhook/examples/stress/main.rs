@@ -41,17 +41,33 @@ fn main() {
         serde_json::from_slice(&std::fs::read(&args[4]).expect("deployment")).expect("JSON");
     let seconds: u64 = args[5].parse().expect("SECONDS");
     let attacks: Vec<String> = args[6].split(',').map(str::to_owned).collect();
-    let runtime = |threads| {
+    let runtime = |threads, nice: i32| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
+            .on_thread_start(move || {
+                // Linux: the calling thread's own nice level.
+                let _ = rustix::process::setpriority_process(None, nice);
+            })
             .enable_all()
             .build()
             .expect("runtime")
     };
-    // The probe has its own runtime, so that the attacker's tasks do not delay it.
-    let (probe_rt, attack_rt) = (runtime(1), runtime(2));
+    // The probe has its own runtime, so that the attacker's tasks do not delay
+    // it, and its threads a higher priority than the attacker's where the two
+    // share a CPU: it stands for the API server and the kubelet, which run on
+    // machines of their own (the nice level needs root; without it the probe
+    // shares the CPU evenly).
+    let (probe_rt, attack_rt) = (runtime(1, -10), runtime(2, 0));
 
-    // The probe's connections are opened (and used once) before the attack.
+    // The attacks' payloads are built first (a 1M-container pod takes
+    // seconds): an HTTP/1.1 connection idle for longer than the header
+    // timeout is closed by the server, as any keep-alive connection is.
+    let stats = attacks::Stats::default();
+    let launches: Vec<_> = attacks
+        .iter()
+        .map(|a| attacks::prepare(a, &target, &stats))
+        .collect();
+    // The probe's connections are opened (and used once) right before the attack.
     let normal = payloads::normal(&deployment);
     let conns = probe_rt.block_on(async {
         let mut conns = Vec::new();
@@ -66,11 +82,6 @@ fn main() {
         }
         conns
     });
-    let stats = attacks::Stats::default();
-    let launches: Vec<_> = attacks
-        .iter()
-        .map(|a| attacks::prepare(a, &target, &stats))
-        .collect();
     let until = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = JoinSet::new();
     {

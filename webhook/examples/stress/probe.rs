@@ -47,14 +47,27 @@ pub async fn reviews(
     while Instant::now() < until {
         let slot = turn % conns.len();
         turn += 1;
-        if conns[slot].1.is_closed() {
-            if let Ok(conn) = target.conn(conns[slot].0).await {
-                conns[slot].1 = conn;
-                seen.reopened += 1;
-            }
-        }
         let started = Instant::now();
         let deadline = Duration::from_secs(1);
+        if conns[slot].1.is_closed() {
+            // The server closed it (idle timeout or eviction): a client opens a
+            // new one, and the review must still be answered within the deadline.
+            match tokio::time::timeout(deadline, target.conn(conns[slot].0)).await {
+                Ok(Ok(conn)) => {
+                    conns[slot].1 = conn;
+                    seen.reopened += 1;
+                }
+                outcome => {
+                    let why = match outcome {
+                        Ok(Err(e)) => format!("reconnect failed: {e}"),
+                        _ => "no new connection within 1 s".to_owned(),
+                    };
+                    seen.record(started.elapsed(), Err(why), deadline);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            }
+        }
         let outcome = match tokio::time::timeout(
             deadline * 5,
             post(&mut conns[slot].1, body.clone()),
@@ -66,7 +79,7 @@ pub async fn reviews(
         };
         if outcome.is_err() {
             // The connection is gone: the next review goes over a new one (counted as failed).
-            if let Ok(conn) = target.conn(conns[slot].0).await {
+            if let Ok(Ok(conn)) = tokio::time::timeout(deadline, target.conn(conns[slot].0)).await {
                 conns[slot].1 = conn;
             }
         }
