@@ -58,6 +58,8 @@ run() {
   (
     [ "$nofile" = default ] || ulimit -n "$nofile"
     # shellcheck disable=SC2086 # SERVER_FLAGS is a list of flags
+    # As the chart's Deployment sets it (templates/deployment.yaml).
+    export MIMALLOC_PURGE_DELAY="${MIMALLOC_PURGE_DELAY:-1}"
     exec ${SERVER_CPUS[@]+"${SERVER_CPUS[@]}"} "$BIN" --dev-self-signed --listen-addr "127.0.0.1:$port" --metrics-addr "127.0.0.1:$((port + 1))" \
       --request-timeout-seconds 5 --shutdown-delay-seconds 0 ${SERVER_FLAGS:-}
   ) > "$log" 2>&1 &

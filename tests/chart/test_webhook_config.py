@@ -273,3 +273,12 @@ def test_the_webhooks_default_memory_model_is_the_charts_limit(default_objs: lis
     assert int(match.group(1)) == int(limit[:-2])
     if SOURCE.found:
         assert SOURCE.flags["memory-limit-bytes"] == "crate::resources::DEFAULT_MEMORY_LIMIT"
+
+
+def test_the_allocator_returns_freed_memory_after_1_ms(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    """With mimalloc's default 10 ms purge delay, bursts of large reviews peaked near the memory limit."""
+    for scenario, objs in rendered.items():
+        env = {e["name"]: e for e in webhook_container(objs).get("env", [])}
+        assert env.get("MIMALLOC_PURGE_DELAY") == {"name": "MIMALLOC_PURGE_DELAY", "value": "1"}, scenario
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert "ENV MIMALLOC_PURGE_DELAY=1" in dockerfile

@@ -86,6 +86,7 @@ pub async fn serve(port: Port, mut stop: watch::Receiver<bool>) {
     info!(
         port = port.name,
         connections = port.connections.count(),
+        closing = port.connections.closing(),
         "stopped accepting; draining open connections"
     );
     port.connections.close_all();
