@@ -342,6 +342,9 @@ fn place_before(text: &str, node: &mut Node, at: usize) {
     node.end = at;
 }
 
+const POSITIONS_OFF: &str =
+    "the YAML parser's positions do not match the text here (non-ASCII characters in a directive?): not read";
+
 fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
     tag.filter(|t| t.is_yaml_core_schema())
         .map(|t| t.suffix.clone())
@@ -373,9 +376,7 @@ impl Builder<'_> {
             Err(SyntaxError {
                 line: node.line,
                 col: node.col + 1,
-                message: "the YAML parser's positions do not match the text here \
-                          (non-ASCII characters in a directive?): not read"
-                    .to_owned(),
+                message: POSITIONS_OFF.to_owned(),
             })
         }
     }
@@ -393,8 +394,19 @@ impl Builder<'_> {
         }
     }
 
-    fn pos(&self, mark: &Marker) -> usize {
-        self.map.byte(mark.index())
+    /// The byte offset of `mark`, refused when it is not a place in the
+    /// text (saphyr-parser's positions can be off, see `check_position`).
+    fn pos(&self, mark: &Marker) -> Result<usize, SyntaxError> {
+        let at = self.map.byte(mark.index());
+        if self.text.is_char_boundary(at) {
+            Ok(at)
+        } else {
+            Err(SyntaxError {
+                line: mark.line(),
+                col: mark.col() + 1,
+                message: POSITIONS_OFF.to_owned(),
+            })
+        }
     }
 
     fn head(
@@ -403,16 +415,16 @@ impl Builder<'_> {
         anchor: usize,
         tag: Option<&saphyr_parser::Tag>,
         kind: Kind,
-    ) -> Node {
-        Node {
-            start: self.pos(&span.start),
-            end: self.pos(&span.end),
+    ) -> Result<Node, SyntaxError> {
+        Ok(Node {
+            start: self.pos(&span.start)?,
+            end: self.pos(&span.end)?,
             line: span.start.line(),
             col: span.start.col(),
             anchor,
             core_tag: core_tag(tag),
             kind,
-        }
+        })
     }
 
     /// The head of a collection. Its span runs from its anchor or tag (if
@@ -426,10 +438,12 @@ impl Builder<'_> {
         anchor: usize,
         tag: Option<&saphyr_parser::Tag>,
         mut kind: Kind,
-    ) -> Node {
-        let from = self.pos(&span.start);
-        let to = self.pos(&span.end);
-        let head = self.text[from..to].trim_end();
+    ) -> Result<Node, SyntaxError> {
+        let from = self.pos(&span.start)?;
+        let to = self.pos(&span.end)?;
+        let Some(head) = self.text.get(from..to).map(str::trim_end) else {
+            return Err(self.internal(span, POSITIONS_OFF));
+        };
         let flow = head.ends_with(['{', '[']);
         match &mut kind {
             Kind::Mapping { flow: f, .. } | Kind::Sequence { flow: f, .. } => *f = flow,
@@ -455,7 +469,7 @@ impl Builder<'_> {
         } else {
             (to, span.end.line(), span.end.col())
         };
-        Node {
+        Ok(Node {
             start,
             end: start + usize::from(flow),
             line,
@@ -463,7 +477,7 @@ impl Builder<'_> {
             anchor,
             core_tag: core_tag(tag),
             kind,
-        }
+        })
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), SyntaxError> {
@@ -484,7 +498,7 @@ impl Builder<'_> {
                         value: value.into_owned(),
                         style,
                     },
-                );
+                )?;
                 self.check_position(&node, style)?;
                 if node.scalar() == Some("") && style == Style::Plain {
                     // An empty value (`{a}`, `a:`) has no text but its
@@ -513,7 +527,7 @@ impl Builder<'_> {
                 self.finish(node);
             }
             Event::Alias(id) => {
-                let node = self.head(&span, 0, None, Kind::Alias(id));
+                let node = self.head(&span, 0, None, Kind::Alias(id))?;
                 self.finish(node);
             }
             Event::MappingStart(..) | Event::SequenceStart(..)
@@ -529,7 +543,7 @@ impl Builder<'_> {
                     entries: Vec::new(),
                     flow: false,
                 };
-                let head = self.collection_head(&span, anchor, tag.as_deref(), kind);
+                let head = self.collection_head(&span, anchor, tag.as_deref(), kind)?;
                 self.stack.push(Frame::Mapping {
                     head,
                     entries: Vec::new(),
@@ -541,7 +555,7 @@ impl Builder<'_> {
                     items: Vec::new(),
                     flow: false,
                 };
-                let head = self.collection_head(&span, anchor, tag.as_deref(), kind);
+                let head = self.collection_head(&span, anchor, tag.as_deref(), kind)?;
                 self.stack.push(Frame::Sequence {
                     head,
                     items: Vec::new(),
@@ -562,13 +576,13 @@ impl Builder<'_> {
                         }
                         let flow = head.is_flow();
                         head.end =
-                            self.collection_end(flow, &span, entries.last().map(|e| &e.1), &head);
+                            self.collection_end(flow, &span, entries.last().map(|e| &e.1), &head)?;
                         head.kind = Kind::Mapping { entries, flow };
                         head
                     }
                     Frame::Sequence { mut head, items } => {
                         let flow = head.is_flow();
-                        head.end = self.collection_end(flow, &span, items.last(), &head);
+                        head.end = self.collection_end(flow, &span, items.last(), &head)?;
                         head.kind = Kind::Sequence { items, flow };
                         head
                     }
@@ -590,11 +604,11 @@ impl Builder<'_> {
         end_span: &Span,
         last: Option<&Node>,
         head: &Node,
-    ) -> usize {
+    ) -> Result<usize, SyntaxError> {
         if flow {
             self.pos(&end_span.end)
         } else {
-            last.map_or(head.start, |node| node.end)
+            Ok(last.map_or(head.start, |node| node.end))
         }
     }
 
@@ -728,5 +742,16 @@ mod tests {
         assert!(err.message.contains("positions do not match"), "{err}");
         assert_eq!(err.line, 3, "{err}");
         assert!(parse("%YAML 1.2\n---\nk: 'é' # ü\nv: \"ö\"\nw: !!str ä\n").is_ok());
+    }
+
+    /// Found by the `edit_patch` fuzz target: with the positions off by a
+    /// directive's non-ASCII character, a flow collection's span ran past
+    /// the end of the text and slicing it panicked. Every position is
+    /// checked now, collections' as well as scalars'.
+    #[test]
+    fn regression_a_collection_whose_positions_run_past_the_text_is_a_syntax_error() {
+        let text = "%%%%%%%%%%é%%%%%%%mment of &h no obkec7.\n---\n#kind...\n# Between docugggggggggggts:\n {{  ";
+        let err = parse(text).unwrap_err();
+        assert!(err.message.contains("positions do not match"), "{err}");
     }
 }
