@@ -51,6 +51,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod block_scalar;
 pub mod bom;
 pub mod edit;
 pub mod limits;
@@ -63,6 +64,7 @@ pub mod tree;
 pub mod value;
 pub mod verify;
 
+pub use block_scalar::BlockHeader;
 pub use bom::{strip_bom, BOM};
 pub use edit::layout::detect as detect_layout;
 pub use edit::path::line_of;

@@ -7,6 +7,7 @@
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
 
+use crate::block_scalar::{blank_block_scalar, block_scalar_end, find_header, BlockHeader};
 use crate::limits::{LimitError, Limits};
 use crate::offsets::CharToByte;
 
@@ -71,6 +72,9 @@ pub struct Node {
     pub anchor: usize,
     /// Core-schema tag suffix (`str`, `int`, ...), if the node had one.
     pub core_tag: Option<String>,
+    /// A block scalar's header (`|+`, `>-`), found when the tree is built;
+    /// `None` for every other node.
+    pub block_header: Option<BlockHeader>,
     /// Contents.
     pub kind: Kind,
 }
@@ -232,78 +236,6 @@ fn quoted_end(text: &str, start: usize, style: Style) -> Option<usize> {
     None
 }
 
-/// Where a block scalar's text ends, given its span `start..span_end` (which
-/// runs on to the next token). Normally at its last content character. A
-/// keep-chomped scalar (`|+`) whose value ends in blank lines owns them: it
-/// ends on the last of its line breaks, so that lines inserted after it go
-/// after them and do not become part of its value.
-fn block_scalar_end(text: &str, start: usize, span_end: usize, kind: &Kind) -> usize {
-    let span_text = &text[start..span_end];
-    // `\n\n` at the end, or nothing but a kept line break (`|+` over one
-    // blank line).
-    let keeps_blank_lines =
-        matches!(kind, Kind::Scalar { value, .. } if value.ends_with("\n\n") || value == "\n");
-    if keeps_blank_lines {
-        // The span stops at the first token after the scalar, after the
-        // indentation of its line.
-        let lines = span_text.trim_end_matches([' ', '\t']);
-        if let Some(last_break) = lines.strip_suffix('\n') {
-            if span_end == text.len() && lines.len() < span_text.len() {
-                // The kept last line is the text's, spaces without a line
-                // break: the scalar owns it.
-                return span_end;
-            }
-            return start + last_break.strip_suffix('\r').unwrap_or(last_break).len();
-        }
-    }
-    start + span_text.trim_end().len()
-}
-
-/// The text of a block scalar with no content but line breaks: the parser
-/// may span it at the next token, a key lines below, so its text is taken
-/// to be its header line (`|+`, `>-`, with a comment if any) and, for kept
-/// line breaks, the blank lines after it.
-fn blank_block_scalar(
-    text: &str,
-    from: usize,
-    span_end: usize,
-    kind: &Kind,
-) -> Option<(usize, usize)> {
-    let Kind::Scalar { value, .. } = kind else {
-        return None;
-    };
-    if !value.bytes().all(|b| b == b'\n') {
-        return None;
-    }
-    // The first `|` or `>` after what precedes the scalar (its key, the
-    // item before it), outside comments: the parser's own position may lie
-    // before the header or lines after it.
-    let mut in_comment = false;
-    let mut prev = ' ';
-    let mut header = None;
-    for (i, c) in text.get(from..)?.char_indices() {
-        match c {
-            '\n' => in_comment = false,
-            '#' if prev.is_whitespace() => in_comment = true,
-            '|' | '>' if !in_comment => {
-                header = Some(from + i);
-                break;
-            }
-            _ => {}
-        }
-        prev = c;
-    }
-    let header = header?;
-    let line_end = text[header..].find('\n').map_or(text.len(), |i| header + i);
-    let end = if value.is_empty() {
-        header + text[header..line_end].trim_end().len()
-    } else {
-        // Kept line breaks: the blank lines up to the next token are its.
-        block_scalar_end(text, line_end, span_end.max(line_end), kind)
-    };
-    Some((header, end))
-}
-
 /// Just after the `?` that starts an explicit key between `from` and `to`,
 /// when nothing but blanks and comments stands before it.
 fn after_explicit_key_indicator(text: &str, from: usize, to: usize) -> Option<usize> {
@@ -382,10 +314,10 @@ impl Builder<'_> {
     }
 
     /// Where the node about to be finished may start at the earliest: after
-    /// its key, or after the item before it.
+    /// its key, the item before it, or the document before it.
     fn previous_end(&self) -> usize {
         match self.stack.last() {
-            None => 0,
+            None => self.docs.last().map_or(0, |doc| doc.root.end),
             Some(Frame::Mapping { key: Some(k), .. }) => k.end,
             Some(Frame::Mapping { entries, head, .. }) => {
                 entries.last().map_or(head.start, |(_, v)| v.end)
@@ -423,6 +355,7 @@ impl Builder<'_> {
             col: span.start.col(),
             anchor,
             core_tag: core_tag(tag),
+            block_header: None,
             kind,
         })
     }
@@ -476,6 +409,7 @@ impl Builder<'_> {
             col,
             anchor,
             core_tag: core_tag(tag),
+            block_header: None,
             kind,
         })
     }
@@ -515,8 +449,11 @@ impl Builder<'_> {
                     // The parser's span of a quoted scalar runs on over a trailing comment.
                     node.end = end;
                 } else if matches!(style, Style::Literal | Style::Folded) {
-                    let from = self.previous_end();
-                    match blank_block_scalar(self.text, from, node.end, &node.kind) {
+                    let header = find_header(self.text, self.previous_end());
+                    node.block_header = header;
+                    match header
+                        .and_then(|h| blank_block_scalar(self.text, h, node.end, &node.kind))
+                    {
                         Some((start, end)) => (node.start, node.end) = (start, end),
                         None => {
                             node.end =
@@ -731,6 +668,94 @@ mod tests {
         let err = parse("a: 1\nb: [\n").unwrap_err();
         assert!(err.line >= 2, "{err}");
         assert!(err.col >= 1);
+    }
+
+    /// A block scalar's header is found from what precedes it: for a root
+    /// scalar, from the end of the document before it (it was searched
+    /// from the start of the text, and a `|` in an earlier document was
+    /// taken for it), past properties that contain `|` or `>`.
+    #[test]
+    fn a_block_scalar_header_is_found_after_its_own_indicator_and_properties() {
+        let text = "a: |\n  x\n--- |+\n\n";
+        let docs = parse(text).unwrap();
+        let root = &docs[1].root;
+        assert_eq!(root.start, text.find("|+").unwrap());
+        assert_eq!(
+            root.block_header.map(|h| (h.at, h.keep)),
+            Some((root.start, true))
+        );
+        let text = "a: !<tag:x> &p>q |-\n\nb: 1\n";
+        let docs = parse(text).unwrap();
+        let a = docs[0].root.get("a").unwrap();
+        assert_eq!(a.start, text.find("|-").unwrap());
+        assert_eq!(a.block_header.map(|h| h.keep), Some(false));
+        let text = "s:\n- - >2+ # c | d\n    x\n";
+        let docs = parse(text).unwrap();
+        let s = docs[0].root.get("s").unwrap();
+        let Kind::Sequence { items, .. } = &s.kind else {
+            panic!("not a sequence")
+        };
+        let Kind::Sequence { items, .. } = &items[0].kind else {
+            panic!("not a sequence")
+        };
+        assert_eq!(text_of(text, &items[0]), "x");
+        assert_eq!(
+            items[0].block_header.map(|h| (h.at, h.keep)),
+            Some((text.find(">2+").unwrap(), true))
+        );
+        assert_eq!(
+            docs[0].root.get("s").unwrap().block_header.map(|h| h.at),
+            None
+        );
+    }
+
+    /// Every block scalar, wherever it stands, gets the header written for
+    /// it: as a value, an item, a key, a root, after properties and comments.
+    #[test]
+    fn every_block_scalar_gets_its_header() {
+        fn headers(text: &str, node: &Node, out: &mut Vec<String>) {
+            match &node.kind {
+                Kind::Mapping { entries, .. } => entries.iter().for_each(|(k, v)| {
+                    headers(text, k, out);
+                    headers(text, v, out);
+                }),
+                Kind::Sequence { items, .. } => items.iter().for_each(|i| headers(text, i, out)),
+                Kind::Scalar {
+                    style: Style::Literal | Style::Folded,
+                    ..
+                } => out.push(match node.block_header {
+                    Some(h) => text[h.at..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_owned(),
+                    None => format!("none at {}", node.start),
+                }),
+                _ => {}
+            }
+        }
+        let cases = [
+            ("a: |\n  x\nb: >-\n  y\n", vec!["|", ">-"]),
+            ("- |+\n  x\n- - >2\n    y\n", vec!["|+", ">2"]),
+            ("? |\n  k\n: v\n? >\n  l\n: |-\n  w\n", vec!["|", ">", "|-"]),
+            ("a:\n  # c\n  |\n  x\n", vec!["|"]),
+            (
+                "a: &x !!str |1+ # c\n  x\nb: !<t:x> >\n\n",
+                vec!["|1+", ">"],
+            ),
+            (
+                "%YAML 1.2\n--- >\n x\n...\n%TAG !e! tag:e,1:\n--- |\n\n",
+                vec![">", "|"],
+            ),
+            ("a: |\r\n  x\r\nb: >+\r\n\r\n", vec!["|", ">+"]),
+        ];
+        for (text, want) in cases {
+            let mut got = Vec::new();
+            for doc in parse(text).unwrap() {
+                headers(text, &doc.root, &mut got);
+            }
+            assert_eq!(got, want, "in {text:?}");
+        }
     }
 
     /// Found by the fixer's `yaml_bytes` fuzz target: saphyr-parser counts

@@ -4,7 +4,7 @@
 
 use super::lines::next_line;
 use super::splice::Splice;
-use crate::tree::{Kind, Node, Style};
+use crate::tree::{Kind, Node};
 
 /// The start of the line after each keep-chomped block scalar of `root`.
 fn lines_after_keep_scalars(text: &str, root: &Node) -> Vec<usize> {
@@ -16,10 +16,7 @@ fn lines_after_keep_scalars(text: &str, root: &Node) -> Vec<usize> {
                 stack.extend(entries.iter().flat_map(|(k, v)| [k, v]));
             }
             Kind::Sequence { items, .. } => stack.extend(items),
-            Kind::Scalar {
-                style: Style::Literal | Style::Folded,
-                ..
-            } if keep_chomped(text, node) => {
+            Kind::Scalar { .. } if node.block_header.is_some_and(|h| h.keep) => {
                 if let Some(line) = next_line(text, node.end) {
                     after.push(line);
                 }
@@ -28,23 +25,6 @@ fn lines_after_keep_scalars(text: &str, root: &Node) -> Vec<usize> {
         }
     }
     after
-}
-
-/// Whether the block scalar `node`'s header (`|+`, `>2+`, `|-1`, ...) keeps
-/// its final line breaks. Its header is the last `|`/`>` before its content
-/// on an earlier line, or its own start when it has no content.
-fn keep_chomped(text: &str, node: &Node) -> bool {
-    let header_at = match text[node.start..].starts_with(['|', '>']) {
-        true => node.start,
-        false => match text[..node.start].rfind(['|', '>']) {
-            Some(at) => at,
-            None => return false,
-        },
-    };
-    text[header_at + 1..]
-        .chars()
-        .take_while(|c| matches!(c, '+' | '-' | '1'..='9'))
-        .any(|c| c == '+')
 }
 
 /// Deletions of the blank lines (spaces only) that `splices` would bring right

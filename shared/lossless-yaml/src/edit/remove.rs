@@ -5,7 +5,7 @@ use super::lines::{line_start, next_line, starts_line};
 use super::path::{check_subtree, Step};
 use super::splice::Splice;
 use super::{unsupported, EditError, Editor, FlowRemovals};
-use crate::tree::{Kind, Node, Style};
+use crate::tree::{Kind, Node};
 
 impl Editor<'_> {
     /// Removes the entry `target` from the mapping `parent`; `to_parent` is the
@@ -65,8 +65,8 @@ impl Editor<'_> {
         edits.removed += 1;
         edits.empty_at = empty_at;
         let mut covered = Vec::new();
-        covered_lines(text, key, &mut covered);
-        covered_lines(text, target.node, &mut covered);
+        covered_lines(key, &mut covered);
+        covered_lines(target.node, &mut covered);
         // Lines of the entry no node spans (a tag of a block collection on
         // its own line, say) go too; only comments and blank lines stay.
         let mut at = line_start(text, key.start);
@@ -88,32 +88,27 @@ impl Editor<'_> {
 /// Byte ranges `(start, end)` of every node's text in a subtree, for block
 /// collections the ranges of their children. A block scalar's range starts
 /// at its `|` or `>` header: its span starts at its content, a line later.
-fn covered_lines(text: &str, node: &Node, out: &mut Vec<(usize, usize)>) {
+fn covered_lines(node: &Node, out: &mut Vec<(usize, usize)>) {
     match &node.kind {
         Kind::Mapping {
             entries,
             flow: false,
         } => {
             for (k, v) in entries {
-                covered_lines(text, k, out);
-                covered_lines(text, v, out);
+                covered_lines(k, out);
+                covered_lines(v, out);
             }
         }
         Kind::Sequence { items, flow: false } => {
             out.push((node.start, node.start));
             for item in items {
-                covered_lines(text, item, out);
+                covered_lines(item, out);
             }
         }
-        Kind::Scalar {
-            style: Style::Literal | Style::Folded,
-            value,
-        } => {
-            // One without content is spanned from its header already.
-            let header = match value.bytes().all(|b| b == b'\n') {
-                true => node.start,
-                false => text[..node.start].rfind(['|', '>']).unwrap_or(node.start),
-            };
+        Kind::Scalar { .. } if node.block_header.is_some() => {
+            let header = node
+                .block_header
+                .map_or(node.start, |h| h.at.min(node.start));
             out.push((header, node.end));
         }
         _ => out.push((node.start, node.end)),

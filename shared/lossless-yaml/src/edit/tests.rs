@@ -478,3 +478,29 @@ fn regression_blank_lines_after_a_removed_entry_do_not_join_a_keep_scalar() {
     ]);
     assert_edit("a: |+\n  x\nb: 1\n\n", both, "a: |+\n  x\nd: 1\n\n");
 }
+
+/// A block scalar's header was taken to be the last `|` or `>` before its
+/// content: one in the header's comment (`|+ # a > b`) hid the keep
+/// indicator, and the blank line a removal left joined the scalar; one
+/// in a clip scalar's comment (`| # not |+`) made it look kept, and a blank
+/// line that could stay was deleted.
+#[test]
+fn regression_a_bar_or_angle_in_a_block_scalar_header_comment_is_not_its_header() {
+    let remove = serde_json::json!([{"op": "remove", "path": "/b"}]);
+    assert_edit(
+        "a: |+ # a > b\n  x\nb: 1\n\nc: 2\n",
+        remove.clone(),
+        "a: |+ # a > b\n  x\nc: 2\n",
+    );
+    assert_edit(
+        "a: | # not |+\n  x\nb: 1\n\nc: 2\n",
+        remove.clone(),
+        "a: | # not |+\n  x\n\nc: 2\n",
+    );
+    // Properties before the header: an anchor and a verbatim tag with `>`.
+    assert_edit(
+        "a: &x|y !<tag:t> >+\n  x\nb: 1\n\nc: 2\n",
+        remove,
+        "a: &x|y !<tag:t> >+\n  x\nc: 2\n",
+    );
+}
