@@ -15,7 +15,10 @@
 #
 # Needs: wrk (apt-get install wrk), curl. Usage: bench/webhook.sh [seconds-per-run] [rounds]
 # Env: CONNECTIONS (default 32), THREADS (wrk threads, default 2), OUT (default bench/out/webhook),
-#      SUBJECT_FLAGS (extra webhook flags, e.g. "--log-level warn" to leave out the request log line).
+#      SUBJECT_FLAGS (extra webhook flags, e.g. "--log-level warn" to leave out the request log line),
+#      PROFILE=1: after the measured rounds, one more peak run of each server under
+#      `perf record` (needs perf), and a table of where each server's CPU per
+#      request goes (bench/perf-split.awk). The measured rounds are not profiled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -149,3 +152,36 @@ cat <<EOF
 
 request $(wc -c < "$OUT/request.json") bytes, response $(wc -c < "$OUT/response.json") bytes; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)
 EOF
+
+[ "${PROFILE:-0}" = 1 ] || exit 0
+command -v perf >/dev/null || { echo "PROFILE=1 needs perf" >&2; exit 2; }
+# One more peak run per server under perf: its CPU per request, split by category.
+profile() {
+  local name=$1 port=$2 pid=$3 t0 n
+  t0=$(ticks "$pid")
+  perf record -q -F 997 -p "$pid" -o "$OUT/perf-$name.data" -- sleep "$DURATION" 2>/dev/null &
+  local perf_pid=$!
+  n=$(run "$name" "$port" "$DURATION" "$CONNECTIONS" | cut -d' ' -f4)
+  wait "$perf_pid"
+  awk -v t0="$t0" -v t1="$(ticks "$pid")" -v hz="$(getconf CLK_TCK)" -v n="$n" \
+    'BEGIN { printf "%.1f\n", (t1 - t0) * 1e6 / hz / n }' > "$OUT/cpu-$name.txt"
+  perf report -i "$OUT/perf-$name.data" --stdio --no-children --sort dso,sym 2>/dev/null \
+    | awk -f bench/perf-split.awk > "$OUT/split-$name.txt"
+}
+profile baseline $BASELINE_PORT "$BASELINE_PID"
+profile subject $SUBJECT_PORT "$SUBJECT_PID"
+BCPU=$(cat "$OUT/cpu-baseline.txt"); SCPU=$(cat "$OUT/cpu-subject.txt")
+echo
+echo "| where the CPU goes (perf, self time by symbol) | baseline µs/request | webhook µs/request | difference |"
+echo "|---|---|---|---|"
+awk -F'\t' -v bcpu="$BCPU" -v scpu="$SCPU" '
+  FNR == 1 { file++ }
+  file == 1 { base[$1] = $2; seen[$1] = 1 }
+  file == 2 { subj[$1] = $2; seen[$1] = 1 }
+  END {
+    for (c in seen) {
+      b = base[c] * bcpu / 100; s = subj[c] * scpu / 100
+      printf "%.1f\t| %s | %.1f | %.1f | %+.1f |\n", s - b, c, b, s, s - b
+    }
+  }' "$OUT/split-baseline.txt" "$OUT/split-subject.txt" | sort -g -r | cut -f2-
+echo "| **all** | **$BCPU** | **$SCPU** | **$(awk -v b="$BCPU" -v s="$SCPU" 'BEGIN { printf "%+.1f", s - b }')** |"
