@@ -220,11 +220,11 @@ fn log_decision(request: &review::Request, decision: &Decision, elapsed: std::ti
     };
     // Fields are only evaluated when the line is enabled.
     info!(
-        uid = %request.uid,
-        kind = %request.kind.kind,
-        namespace = request.namespace.as_deref().unwrap_or(""),
-        name = %request_name(request),
-        operation = %request.operation,
+        uid = %clipped(&request.uid),
+        kind = %clipped(&request.kind.kind),
+        namespace = %clipped(request.namespace.as_deref().unwrap_or("")),
+        name = %clipped(&request_name(request)),
+        operation = %clipped(&request.operation),
         dry_run = request.dry_run.unwrap_or(false),
         result = decision.verdict.label(),
         reason,
@@ -237,7 +237,7 @@ fn log_decision(request: &review::Request, decision: &Decision, elapsed: std::ti
         decision.verdict,
         Verdict::Uninterpretable | Verdict::OverLimit(_)
     ) {
-        warn!(uid = %request.uid, warnings = ?decision.answer.warnings, "object left unchanged");
+        warn!(uid = %clipped(&request.uid), warnings = ?decision.answer.warnings, "object left unchanged");
     }
 }
 
@@ -287,6 +287,24 @@ fn count(metrics: &Metrics, kind: &str, operation: &str, result: &'static str) {
 }
 
 /// The object's name for logs; on CREATE the request often only has `generateName`.
+/// The longest client-given value a log line holds in full: the longest
+/// name the API server accepts (253). The API server sends a 36-character
+/// uid and validated names, but any client that reaches the port can send
+/// megabytes in these fields; the line keeps their start and says how much
+/// is left out, so one request cannot write a line of the body's size.
+pub const MAX_LOGGED_FIELD_BYTES: usize = 253;
+
+fn clipped(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.len() <= MAX_LOGGED_FIELD_BYTES {
+        return value.into();
+    }
+    let mut end = MAX_LOGGED_FIELD_BYTES;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…(+{} bytes)", &value[..end], value.len() - end).into()
+}
+
 fn request_name(request: &review::Request) -> String {
     if let Some(name) = request.name.as_deref().filter(|n| !n.is_empty()) {
         return name.to_owned();
@@ -319,4 +337,28 @@ fn json_response(body: Bytes) -> Response {
 
 fn micros(started: Instant) -> u64 {
     started.elapsed().as_micros() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client sending a megabyte uid or name got a log line of that size
+    /// (and the logger's per-thread buffer kept it): such values are cut.
+    #[test]
+    fn long_client_values_are_clipped_in_log_lines() {
+        assert_eq!(clipped("web-1"), "web-1");
+        let exact = "n".repeat(MAX_LOGGED_FIELD_BYTES);
+        assert_eq!(clipped(&exact), exact.as_str());
+        let long = "u".repeat(1 << 20);
+        let cut = clipped(&long);
+        assert!(cut.starts_with(&long[..MAX_LOGGED_FIELD_BYTES]));
+        assert!(cut.ends_with(&format!("…(+{} bytes)", (1 << 20) - MAX_LOGGED_FIELD_BYTES)));
+        assert!(cut.len() < MAX_LOGGED_FIELD_BYTES + 32, "{}", cut.len());
+        // Cut at a character boundary: 'é' is two bytes, 253 is odd.
+        let accents = "é".repeat(200);
+        let cut = clipped(&accents);
+        assert!(cut.starts_with(&"é".repeat(126)), "{cut}");
+        assert!(cut.ends_with("…(+148 bytes)"), "{cut}");
+    }
 }
