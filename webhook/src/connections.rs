@@ -443,6 +443,10 @@ mod tests {
         let mut open = Vec::new();
         for _ in 0..32 {
             open.push(c.admit().await.unwrap());
+            // Each idle a little longer than the next: on the paused clock
+            // they would all tie, and which of them makes room would be
+            // the table's (random) order.
+            tokio::time::advance(Duration::from_millis(1)).await;
         }
         assert_eq!((c.count(), c.closing()), (16, 16));
         let waiting = {
