@@ -105,13 +105,13 @@ fn covered_lines(node: &Node, out: &mut Vec<(usize, usize)>) {
                 covered_lines(item, out);
             }
         }
-        Kind::Scalar { .. } if node.block_header.is_some() => {
-            let header = node
+        // A block scalar's lines start at its header's.
+        _ => {
+            let start = node
                 .block_header
                 .map_or(node.start, |h| h.at.min(node.start));
-            out.push((header, node.end));
+            out.push((start, node.end));
         }
-        _ => out.push((node.start, node.end)),
     }
 }
 
