@@ -115,8 +115,10 @@ done
 BASE_RPS=$(cut -d' ' -f1 "$OUT/peak-baseline.txt" | median)
 SUBJ_RPS=$(cut -d' ' -f1 "$OUT/peak-subject.txt" | median)
 # Server CPU per request over all peak rounds (clock ticks → µs), independent of wrk's share.
+# cpu_per_request PID TICKS_BEFORE RUNS_FILE [DECIMALS]: µs of server CPU per request served.
 cpu_per_request() {
-  awk -v t0="$2" -v t1="$(ticks "$1")" -v hz="$(getconf CLK_TCK)" '{ n += $4 } END { printf "%.0f", (t1 - t0) * 1e6 / hz / n }' "$3"
+  awk -v t0="$2" -v t1="$(ticks "$1")" -v hz="$(getconf CLK_TCK)" -v d="${4:-0}" \
+    '{ n += $4 } END { printf "%.*f", d, (t1 - t0) * 1e6 / hz / n }' "$3"
 }
 BASE_CPU=$(cpu_per_request "$BASELINE_PID" "$BASE_T0" "$OUT/peak-baseline.txt")
 SUBJ_CPU=$(cpu_per_request "$SUBJECT_PID" "$SUBJ_T0" "$OUT/peak-subject.txt")
@@ -157,14 +159,13 @@ EOF
 command -v perf >/dev/null || { echo "PROFILE=1 needs perf" >&2; exit 2; }
 # One more peak run per server under perf: its CPU per request, split by category.
 profile() {
-  local name=$1 port=$2 pid=$3 t0 n
+  local name=$1 port=$2 pid=$3 t0
   t0=$(ticks "$pid")
   perf record -q -F 997 -p "$pid" -o "$OUT/perf-$name.data" -- sleep "$DURATION" 2>/dev/null &
   local perf_pid=$!
-  n=$(run "$name" "$port" "$DURATION" "$CONNECTIONS" | cut -d' ' -f4)
+  run "$name" "$port" "$DURATION" "$CONNECTIONS" > "$OUT/profiled-$name.txt"
   wait "$perf_pid"
-  awk -v t0="$t0" -v t1="$(ticks "$pid")" -v hz="$(getconf CLK_TCK)" -v n="$n" \
-    'BEGIN { printf "%.1f\n", (t1 - t0) * 1e6 / hz / n }' > "$OUT/cpu-$name.txt"
+  cpu_per_request "$pid" "$t0" "$OUT/profiled-$name.txt" 1 > "$OUT/cpu-$name.txt"
   perf report -i "$OUT/perf-$name.data" --stdio --no-children --sort dso,sym 2>/dev/null \
     | awk -f bench/perf-split.awk > "$OUT/split-$name.txt"
 }
